@@ -1,0 +1,1 @@
+"""Datasets and transforms of rsvheat_mm. Each module registers on import."""

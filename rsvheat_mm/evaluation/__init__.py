@@ -1,0 +1,1 @@
+"""Metrics of rsvheat_mm. Each module registers on import."""

@@ -1,0 +1,2 @@
+"""Models of rsvheat_mm. Each sub-package registers on import."""
+from .backbones import *  # noqa: F401,F403

@@ -1,0 +1,6 @@
+"""Utilities of rsvheat_mm."""
+from .checkpoint import allow_mmengine_checkpoints, load_checkpoint_file
+
+allow_mmengine_checkpoints()
+
+__all__ = ['allow_mmengine_checkpoints', 'load_checkpoint_file']
