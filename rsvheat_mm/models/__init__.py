@@ -1,2 +1,3 @@
 """Models of rsvheat_mm. Each sub-package registers on import."""
 from .backbones import *  # noqa: F401,F403
+from .. import selfsup  # noqa: F401
