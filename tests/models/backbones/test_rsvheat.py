@@ -1,0 +1,309 @@
+"""Tests of the RSvHeat backbone: math, shapes, options and bad input."""
+import numpy as np
+import pytest
+import scipy.fft
+import torch
+
+from rsvheat_mm.models.backbones.rsvheat import HeatConduction, RSvHeat
+from rsvheat_mm.models.utils.heat_math import (dct_matrix, decay_map,
+                                               heat_transform)
+
+TINY = dict(embed_dims=8, depths=[1, 2, 1, 1])
+
+
+def tiny(**kw):
+    kw.setdefault('arch', TINY)
+    kw.setdefault('img_size', 64)
+    return RSvHeat(**kw)
+
+
+def rel_err(a, b):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    return np.abs(a - b).max() / np.abs(b).max()
+
+
+# ------------------------------------------------------------------ HCO math
+@pytest.mark.parametrize('hw', [(8, 8), (7, 13), (16, 5), (1, 9)])
+def test_hco_matches_float64_scipy_reference(hw):
+    h, w = hw
+    g = torch.Generator().manual_seed(h * 100 + w)
+    u = torch.rand(2, h, w, 6, generator=g) + 0.5  # no zeros
+    k = torch.rand(h, w, 6, generator=g) * 3
+    decay = decay_map(k)
+    out = heat_transform(u, decay)
+    assert out.dtype == torch.float32
+    # float64 reference written independently with scipy
+    wn = np.pi * np.arange(h) / h
+    wm = np.pi * np.arange(w) / w
+    e = np.exp(-k.double().numpy() * (wn[:, None, None]**2 +
+                                       wm[None, :, None]**2))
+    spec = scipy.fft.dctn(u.double().numpy(), axes=(1, 2), norm='ortho')
+    ref = scipy.fft.idctn(spec * e, axes=(1, 2), norm='ortho')
+    assert rel_err(out.numpy(), ref) < 1e-5
+
+
+@pytest.mark.parametrize('n', [1, 2, 7, 56])
+def test_dct_basis_is_orthonormal_and_equals_scipy(n):
+    d = dct_matrix(n)
+    assert torch.allclose(d @ d.T, torch.eye(n, dtype=d.dtype), atol=1e-12)
+    ref = scipy.fft.dct(np.eye(n), type=2, norm='ortho', axis=0)
+    assert rel_err(d.numpy(), ref) < 1e-12
+
+
+def test_zero_k_is_identity_and_large_k_keeps_only_the_mean():
+    u = torch.rand(3, 9, 11, 4, dtype=torch.float64) + 0.1
+    k0 = torch.zeros(9, 11, 4, dtype=torch.float64)
+    assert rel_err(heat_transform(u, decay_map(k0)), u) < 1e-12
+    big = decay_map(torch.full((9, 11, 4), 1e4, dtype=torch.float64))
+    assert big[0, 0].eq(1).all() and big[1:].max() < 1e-30
+    out = heat_transform(u, big)
+    mean = u.mean(dim=(1, 2), keepdim=True).expand_as(u)
+    assert rel_err(out, mean) < 1e-10
+
+
+def test_decay_only_attenuates():
+    k = torch.rand(6, 5, 3) * 5
+    d = decay_map(k)
+    assert (d > 0).all() and (d <= 1).all() and d[0, 0].eq(1).all()
+
+
+# ------------------------------------------------------------------ arch
+@pytest.mark.parametrize('arch,dims,depths', [('tiny', 96, [2, 2, 6, 2]),
+                                              ('small', 96, [2, 2, 18, 2]),
+                                              ('base', 128, [2, 2, 18, 2])])
+def test_named_archs_shapes(arch, dims, depths):
+    m = RSvHeat(arch=arch)
+    assert m.depths == depths
+    assert [len(s.blocks) for s in m.stages] == depths
+    with torch.no_grad():
+        outs = m.eval()(torch.rand(1, 3, 64, 96))
+    assert [o.shape[1] for o in outs] == [dims, 2 * dims, 4 * dims, 8 * dims]
+    assert [o.shape[-2:] for o in outs] == [(16, 24), (8, 12), (4, 6), (2, 3)]
+
+
+def test_arch_validation_errors():
+    with pytest.raises(ValueError, match='Unknown arch'):
+        RSvHeat(arch='huge')
+    with pytest.raises(ValueError, match='missing keys'):
+        RSvHeat(arch=dict(embed_dims=8))
+    with pytest.raises(ValueError, match='unknown keys'):
+        RSvHeat(arch=dict(embed_dims=8, depths=[1], heads=3))
+    with pytest.raises(ValueError, match='even int'):
+        RSvHeat(arch=dict(embed_dims=7, depths=[1, 1]))
+    with pytest.raises(ValueError, match='out of range'):
+        tiny(out_indices=(4, ))
+    with pytest.raises(ValueError, match='fve_resize'):
+        tiny(fve_resize='nearest')
+
+
+@pytest.mark.parametrize('hw', [(32, 32), (33, 77), (100, 45), (65, 129)])
+def test_odd_and_non_square_sizes(hw):
+    m = tiny(out_indices=(-1, 0, 2))
+    assert m.out_indices == (3, 0, 2)
+    outs = m(torch.rand(2, 3, *hw))
+    ceil = lambda a, b: -(-a // b)  # noqa: E731
+    for o, i in zip(outs, (0, 2, 3)):  # returned in stage order
+        s = 2**(i + 2)
+        assert o.shape == (2, 8 * 2**i, ceil(hw[0], s), ceil(hw[1], s))
+    sum(o.mean() for o in outs).backward()
+    assert m.fve[0].grad is not None and m.sce[3].grad is not None
+
+
+def test_drop_path_increases_linearly():
+    m = RSvHeat(arch=dict(embed_dims=8, depths=[2, 2, 2, 2]),
+                drop_path_rate=0.7)
+    rates = [b.drop_path_rate for s in m.stages for b in s.blocks]
+    assert rates[0] == 0 and abs(rates[-1] - 0.7) < 1e-6
+    assert np.allclose(np.diff(rates), 0.1)
+
+
+def test_use_sce_off_is_plain_vheat():
+    m = tiny(use_sce=False)
+    assert m.sce is None
+    assert not any('sce' in k or 'op.norm1' in k for k in m.state_dict())
+    assert m(torch.rand(1, 3, 64, 64))[0].shape == (1, 8, 16, 16)
+
+
+def test_state_dict_has_no_dct_basis_or_decay():
+    m = tiny()
+    m.switch_to_deploy(64)
+    keys = list(m.state_dict())
+    assert not any('dct' in k or 'deploy' in k or 'k_exp' in k for k in keys)
+
+
+# ------------------------------------------------------------------ options
+def test_frozen_stages_and_norm_eval():
+    m = tiny(frozen_stages=2, norm_eval=True)
+    m.train()
+    for p in list(m.stems.parameters()) + list(m.stages[0].parameters()) + \
+            list(m.stages[1].parameters()) + list(m.downsamples[1].parameters()):
+        assert not p.requires_grad
+    assert not m.fve[1].requires_grad and not m.sce[0].requires_grad
+    assert not m.norm1.weight.requires_grad
+    assert m.fve[2].requires_grad and m.stages[2].blocks[0].op.to_k.weight \
+        .requires_grad
+    assert not m.stages[1].training and m.stages[2].training
+    norms = [x for x in m.modules() if isinstance(x, torch.nn.LayerNorm)]
+    assert norms and not any(x.training for x in norms)
+    m2 = tiny(frozen_stages=0)
+    m2.train()
+    assert not any(p.requires_grad for p in m2.stems.parameters())
+    assert all(p.requires_grad for p in m2.stages[0].parameters())
+
+
+def test_with_cp_same_outputs_and_gradients():
+    torch.manual_seed(0)
+    a = tiny(with_cp=False)
+    b = tiny(with_cp=True)
+    b.load_state_dict(a.state_dict())
+    x = torch.rand(2, 3, 48, 40)
+    la = sum(o.square().mean() for o in a(x))
+    lb = sum(o.square().mean() for o in b(x))
+    la.backward()
+    lb.backward()
+    assert torch.allclose(la, lb, rtol=1e-6)
+    for (n, p), q in zip(a.named_parameters(), b.parameters()):
+        assert torch.allclose(p.grad, q.grad, rtol=1e-4, atol=1e-7), n
+
+
+def test_deploy_mode_same_outputs_and_undone_by_train():
+    m = tiny().eval()
+    x = torch.rand(2, 3, 64, 80)
+    with torch.no_grad():
+        ref = m(x)
+        m.switch_to_deploy((64, 80))
+        assert m.deploy
+        blk = m.stages[0].blocks[0].op
+        assert blk.deploy_decay.shape == (16, 20, 8)
+        out = m(x)
+        other = m(torch.rand(1, 3, 96, 96))  # other sizes still work
+    assert other[0].shape[-2:] == (24, 24)
+    for a, b in zip(ref, out):
+        assert torch.allclose(a, b, rtol=1e-6, atol=1e-6)
+    m.train()
+    assert not m.deploy
+    assert getattr(m.stages[0].blocks[0].op, 'deploy_decay', None) is None
+
+
+def test_eval_cache_is_invalidated_by_an_optimizer_step():
+    m = tiny()
+    x = torch.rand(1, 3, 64, 64)
+    m.eval()
+    with torch.no_grad():
+        before = m(x)[0].clone()
+    assert m._embed_cache  # cached per size in eval / no-grad
+    opt = torch.optim.SGD(m.parameters(), lr=1.0)
+    m.train()
+    sum(o.sum() for o in m(x)).backward()
+    opt.step()
+    m.eval()
+    with torch.no_grad():
+        after = m(x)[0]
+        fresh = RSvHeat(arch=TINY, img_size=64)
+        fresh.load_state_dict(m.state_dict())
+        ref = fresh.eval()(x)[0]
+    assert not torch.allclose(before, after)
+    assert torch.allclose(after, ref, atol=1e-6)
+
+
+def test_eval_cache_is_invalidated_by_load_state_dict():
+    m = tiny().eval()
+    x = torch.rand(1, 3, 64, 64)
+    with torch.no_grad():
+        m(x)
+        other = tiny()
+        with torch.no_grad():
+            for p in other.fve:
+                p.mul_(50)
+        m.load_state_dict(other.state_dict())
+        assert torch.allclose(m(x)[3], other.eval()(x)[3], atol=1e-6)
+
+
+@pytest.mark.parametrize('dtype', [torch.bfloat16, torch.float16])
+def test_autocast_close_to_fp32(dtype):
+    m = tiny().eval()
+    x = torch.rand(2, 3, 64, 64)
+    with torch.no_grad():
+        ref = m(x)
+        with torch.autocast('cpu', dtype=dtype):
+            out = m(x)
+    for a, b in zip(out, ref):
+        assert torch.isfinite(a).all()
+        assert rel_err(a.float(), b) < 0.1
+
+
+def test_hco_runs_the_transform_in_fp32_under_autocast():
+    op = HeatConduction(8)
+    fve = torch.randn(6, 6, 8)
+    decay = op.compute_decay(fve)
+    x = torch.rand(1, 8, 6, 6)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        assert op.compute_decay(fve).dtype == torch.float32
+        y = op(x, decay, torch.zeros(8, 6, 6))
+    assert torch.isfinite(y).all()
+
+
+@pytest.mark.parametrize('mode', ['bilinear', 'bicubic', 'zero_pad'])
+def test_fve_resize_policies(mode):
+    m = tiny(fve_resize=mode)
+    e = m._stage_embedding('fve', 0, (20, 24))
+    assert e.shape == (20, 24, 8)
+    if mode == 'zero_pad':
+        assert torch.equal(e[:16, :16], m.fve[0]) and e[16:].eq(0).all()
+    else:
+        assert not torch.equal(e[:16, :16], m.fve[0])
+    assert m(torch.rand(1, 3, 80, 96))[0].shape[-2:] == (20, 24)
+
+
+# ------------------------------------------------------------------ modalities
+def test_single_stem_modalities():
+    assert list(tiny(in_channels=1).stems) == ['sar']
+    assert list(tiny(in_channels=3).stems) == ['opt']
+    m = tiny(in_channels=5)
+    assert list(m.stems) == ['ms']
+    assert m(torch.rand(1, 5, 32, 32))[0].shape[1] == 8
+
+
+def test_two_modality_mode():
+    m = tiny(in_channels=dict(opt=3, sar=1)).eval()
+    opt, sar = torch.rand(2, 3, 64, 64), torch.rand(2, 1, 64, 64)
+    with torch.no_grad():
+        fo = m(opt)  # picked by channel count
+        fs = m(sar, modality='sar')
+        fused = m(torch.cat([opt, sar], 1))
+    for a, b, c in zip(fo, fs, fused):
+        assert torch.allclose(c, (a + b) / 2, atol=1e-5)
+    cat = tiny(in_channels=dict(opt=3, sar=1), modality_fusion='concat')
+    assert cat.out_channels == [16, 32, 64, 128]
+    assert cat(torch.rand(1, 4, 32, 32))[0].shape[1] == 16
+
+
+# ------------------------------------------------------------------ bad input
+def test_bad_input_errors_name_the_fix():
+    m = tiny()
+    with pytest.raises(ValueError, match=r'1 channels.*in_channels'):
+        m(torch.rand(1, 1, 64, 64))
+    with pytest.raises(ValueError, match=r'below.*32 px.*pad'):
+        m(torch.rand(1, 3, 16, 64))
+    x = torch.rand(1, 3, 64, 64)
+    x[0, 0, 3, 3] = float('nan')
+    with pytest.raises(ValueError, match='NaN'):
+        m(x)
+    with pytest.raises(ValueError, match='4-D'):
+        m(torch.rand(3, 64, 64))
+    two = tiny(in_channels=dict(opt=3, sar=1))
+    with pytest.raises(ValueError, match=r"'sar' stem takes 1"):
+        two(torch.rand(1, 3, 64, 64), modality='sar')
+    with pytest.raises(ValueError, match='Unknown modality'):
+        two(torch.rand(1, 3, 64, 64), modality='ir')
+
+
+def test_get_layer_depth():
+    m = tiny()
+    n = sum(m.depths) + 2
+    assert m.get_layer_depth('backbone.stems.opt.conv1.weight',
+                             'backbone.') == (0, n)
+    assert m.get_layer_depth('backbone.stages.1.blocks.1.op.linear.weight',
+                             'backbone.') == (3, n)
+    assert m.get_layer_depth('backbone.norm3.weight', 'backbone.') == (n - 1,
+                                                                        n)

@@ -1,0 +1,123 @@
+#!/usr/bin/env python
+"""Convert official vHeat / RS-vHeat checkpoints to rsvheat_mm's keys.
+
+Usage:
+    python tools/model_converters/vheat2rsvheat.py SRC DST \
+        [--key model|model_ema|state_dict] [--img-size 224] \
+        [--fve-resize bilinear|bicubic|zero_pad] [--allow-partial]
+
+Handles the classification release (``model`` / ``model_ema``), the mmengine
+detection / segmentation releases (``state_dict``, ``backbone.`` keys,
+``outnorm``), RS-vHeat (``patch_embed_opt|sar``, ``heat_capacity``,
+``encoder.`` + ``fuse_frequency``) and bare state dicts. Prints what it
+mapped, resized and dropped; exits with 2 on a layout it does not know and on
+an inference-only (``k_exp``) checkpoint unless ``--allow-partial``.
+The output is a plain tensor state dict (loads with weights_only=True) and
+is verified by loading it into an RSvHeat built from the implied arch.
+"""
+import argparse
+import sys
+from pathlib import Path
+
+import torch
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('src', help='official checkpoint (.pth)')
+    p.add_argument('dst', help='output path (plain tensor state dict)')
+    p.add_argument('--key', default=None,
+                   help="wrapper entry to read (default: 'state_dict', then "
+                   "'model', then a bare dict); 'model_ema' for the EMA copy")
+    p.add_argument('--prefix', default=None,
+                   help="only keys under this prefix (default: auto "
+                   "'backbone.' / 'encoder.')")
+    p.add_argument('--img-size', type=int, nargs='+', default=None,
+                   help='store FVE/SCE for this pretraining size (H [W]); '
+                   'default: keep the stored size')
+    p.add_argument('--fve-resize', default='bilinear',
+                   choices=['bilinear', 'bicubic', 'zero_pad'],
+                   help='FVE resize policy for --img-size (SCE: bilinear)')
+    p.add_argument('--allow-partial', action='store_true',
+                   help='write what can be converted from a deploy (k_exp) '
+                   'checkpoint; FVE and to_k are then missing')
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    from rsvheat_mm.models.backbones.checkpoint import (
+        UnknownLayoutError, convert_state_dict, extract_state_dict,
+        infer_arch)
+    from rsvheat_mm.models.backbones.rsvheat import RSvHeat, resize_embedding
+    from rsvheat_mm.utils.checkpoint import load_checkpoint_file
+
+    try:
+        raw = extract_state_dict(load_checkpoint_file(args.src), args.key)
+    except (UnknownLayoutError, KeyError, RuntimeError,
+            FileNotFoundError) as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
+    sd, report = convert_state_dict(raw, args.prefix)
+    print(report.summary())
+    if report.unknown:
+        print(f'error: {len(report.unknown)} keys of an unknown layout, e.g. '
+              f'{report.unknown[:10]}; nothing written. Is this a vHeat / '
+              f'RS-vHeat checkpoint? Try --key or --prefix.', file=sys.stderr)
+        return 2
+    if report.deploy:
+        msg = (f'{len(report.deploy)} blocks store k_exp = exp(-K w^2) for '
+               f'one input size (an inference checkpoint). Recoverable: every '
+               f'other weight ({len(sd)} tensors). Not recoverable: the FVE '
+               f'and to_k (K = ReLU(W FVE + b) is many-to-one)'
+               + ('' if any(k.startswith('sce.') for k in sd) else
+                  ' and the SCE, which upstream deletes in deploy mode') + '.')
+        if not args.allow_partial:
+            print(f'error: {msg} Use the training checkpoint, or pass '
+                  f'--allow-partial to write the recoverable part.',
+                  file=sys.stderr)
+            return 2
+        print(f'warning: {msg} Writing the recoverable part; fine-tune to '
+              f'learn FVE/to_k again.')
+    if args.img_size:
+        h = args.img_size[0]
+        w = args.img_size[-1]
+        for i in range(8):
+            size = (-(-(-(-h // 4)) // 2**i), -(-(-(-w // 4)) // 2**i))
+            for name, mode in (('fve', args.fve_resize), ('sce', 'bilinear')):
+                k = f'{name}.{i}'
+                if k in sd and tuple(sd[k].shape[:2]) != size:
+                    old = tuple(sd[k].shape[:2])
+                    sd[k] = resize_embedding(sd[k], size, mode)
+                    print(f'  resize {k}: {old} -> {size} ({mode})')
+    try:
+        kwargs = infer_arch(sd)
+    except UnknownLayoutError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
+    print(f'implied backbone: RSvHeat(**{kwargs}) (set post_norm / the named '
+          f'arch yourself: shapes do not show it)')
+    model = RSvHeat(**kwargs)
+    own = model.state_dict()
+    bad = [k for k, v in sd.items() if k in own and own[k].shape != v.shape]
+    extra = [k for k in sd if k not in own]
+    if bad or extra:
+        print(f'error: converted weights do not load into the implied model: '
+              f'shape mismatches {bad[:10]}, unexpected {extra[:10]}',
+              file=sys.stderr)
+        return 2
+    missing = [k for k in own if k not in sd]
+    if missing:
+        print(f'note: {len(missing)} keys the model has but the checkpoint '
+              f'does not (they keep their init): {missing[:8]}')
+    dst = Path(args.dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_suffix(dst.suffix + '.tmp')
+    torch.save({k: v.contiguous() for k, v in sd.items()}, tmp)
+    tmp.replace(dst)  # never leave a half-written file behind
+    print(f'wrote {len(sd)} tensors to {dst}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
