@@ -240,3 +240,28 @@ def test_reconstruct_and_tensor_mode(pretrain_run):
     assert feats['sar'][-1].shape == (1, 128, 2, 2)
     with pytest.raises(ValueError, match='stem takes 3 channels'):
         model.backbone(torch.randn(1, 1, 64, 64), modality='opt')
+
+
+@pytest.mark.slow
+def test_visualize_masking_tool(pretrain_run, repo_root, shared_data):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'visualize_masking', repo_root / 'tools/visualize_masking.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    tmp = pretrain_run['tmp']
+    opt = str(shared_data / 'dior' / 'JPEGImages' / '00001.jpg')
+    sar = str(tmp / 'sar' / '0_0.png')
+    out = tool.main([opt, sar, '--config', str(repo_root / CFG),
+                     '--checkpoint', str(pretrain_run['ckpt']),
+                     '--size', '64', '--out-dir', str(tmp / 'vis')])
+    assert [Path(p).name for p in out] == ['00001_masking.png',
+                                           '0_0_masking.png']
+    for p in out:
+        img = cv2.imread(p)
+        # 7 panels: input, 3 views, reconstruction, error, spectrum
+        assert img is not None and img.shape[1] > 5 * img.shape[0]
+    # masks only, paper defaults
+    out = tool.main([sar, '--size', '64', '--out-dir', str(tmp / 'vis2')])
+    img = cv2.imread(out[0])
+    assert img is not None and img.shape[1] > 3 * img.shape[0]
