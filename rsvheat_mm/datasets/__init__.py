@@ -1,4 +1,12 @@
-"""Datasets and transforms of rsvheat_mm. Each module registers on import."""
-from . import scene_cls  # noqa: F401
-from . import air_polsar_seg, levir_cd, transforms, whu_opt_sar  # noqa
-from . import det_datasets  # noqa: F401  (DIOR-HBB, SAR-AIRcraft-1.0, FAIR1M)
+"""Datasets and transforms of rsvheat_mm. Each module registers on import.
+
+Host-dependent modules go through ``import_optional`` (see
+:mod:`rsvheat_mm.utils.imports`); add new ones to the list.
+"""
+from ..utils.imports import import_optional
+
+import_optional([
+    '.scene_cls', '.air_polsar_seg', '.levir_cd', '.transforms',
+    '.whu_opt_sar',
+    '.det_datasets',  # DIOR-HBB, SAR-AIRcraft-1.0, FAIR1M
+], __name__)

@@ -66,6 +66,11 @@ def drop_path(x: Tensor, rate: float, training: bool) -> Tensor:
     return x * mask / keep
 
 
+def _at_least_fp32(dtype: torch.dtype) -> torch.dtype:
+    """fp16/bf16 -> fp32; fp32/fp64 unchanged (the spectral path's dtype)."""
+    return torch.promote_types(dtype, torch.float32)
+
+
 class HeatStem(nn.Module):
     """Stride-4 stem: Conv s2 -> LN -> GELU -> Conv s2 -> LN."""
 
@@ -137,9 +142,10 @@ class HeatConduction(nn.Module):
         Batch-independent: computed once per forward (or once per size in
         eval / deploy), never per sample.
         """
+        dtype = _at_least_fp32(self.to_k.weight.dtype)
         with torch.autocast(fve.device.type, enabled=False):
-            k = F.relu(F.linear(fve.float(), self.to_k.weight.float(),
-                                self.to_k.bias.float()))
+            k = F.relu(F.linear(fve.to(dtype), self.to_k.weight.to(dtype),
+                                self.to_k.bias.to(dtype)))
             return decay_map(k)
 
     def forward(self, x: Tensor, decay: Tensor,
@@ -153,8 +159,9 @@ class HeatConduction(nn.Module):
         # two GEMMs on weight halves give contiguous u and z (no split copy)
         u = F.linear(x, w[:c], b[:c])
         z = F.linear(x, w[c:], b[c:])
+        dtype = _at_least_fp32(u.dtype)
         with torch.autocast(x.device.type, enabled=False):
-            u = heat_transform(u.float(), decay.float())
+            u = heat_transform(u.to(dtype), decay.to(dtype))
         u = self.out_norm(u)
         u = u * F.silu(z).to(u.dtype)
         return self.out_linear(u).permute(0, 3, 1, 2)
