@@ -9,7 +9,7 @@
 #   iterations move the loss), betas (0.9, 0.95), weight decay 0.05.
 # Schedule: 40 iterations, 5 warm-up iterations then cosine to 1e-5.
 # Batch: 4 (1 process x 4). Run:
-#   python tools/train.py configs/rsvheat_pretrain/<this file>
+#   mim train mmpretrain configs/rsvheat_pretrain/<this file> (repo root)
 _base_ = ['./rsvheat-pretrain_rsvheat-b_8xb32-coslr-200e_opt-sar-224.py']
 
 data_root = '../shared/data/'

@@ -187,7 +187,12 @@ def test_checkpoint_loads_into_detector(pretrain_run):
                                 target_means=[0., 0., 0., 0.],
                                 target_stds=[0.1, 0.1, 0.2, 0.2]),
                 loss_cls=dict(type='CrossEntropyLoss'),
-                loss_bbox=dict(type='L1Loss'))))
+                loss_bbox=dict(type='L1Loss'))),
+        test_cfg=dict(
+            rpn=dict(nms_pre=100, max_per_img=100, min_bbox_size=0,
+                     nms=dict(type='nms', iou_threshold=0.7)),
+            rcnn=dict(score_thr=0.05, max_per_img=10,
+                      nms=dict(type='nms', iou_threshold=0.5))))
     det = MODELS.build(cfg)
     log = _init_with_log(det)
     _check_loaded(det.backbone, enc)
