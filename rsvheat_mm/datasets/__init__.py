@@ -8,5 +8,6 @@ from ..utils.imports import import_optional
 import_optional([
     '.scene_cls', '.air_polsar_seg', '.levir_cd', '.transforms',
     '.whu_opt_sar',
+    '.synthetic_seg',  # embedded demo data
     '.det_datasets',  # DIOR-HBB, SAR-AIRcraft-1.0, FAIR1M
 ], __name__)
