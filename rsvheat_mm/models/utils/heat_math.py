@@ -5,6 +5,14 @@ frequency grid, the decay map and the 2-D heat transform
 ``IDCT2(DCT2(u) * exp(-k * (w_n^2 + v_m^2)))`` on channels-last tensors.
 Modules (and the caches they keep) live in :mod:`..backbones.rsvheat`.
 
+Two numerically equal paths compute the transforms: the dense matrix
+product below (``O(N^1.5)`` for ``N = H W``) and real FFTs in
+:mod:`.fast_dct` (``O(N log N)``). ``method='auto'`` (the default) picks one
+per ``(H, W, device type)`` by the deterministic rule documented in
+:func:`.fast_dct.choose_method`. Half-precision inputs (and autocast
+regions) are computed in float32 and cast back, so bf16/fp16 models keep
+the float32 accuracy of the spectral step.
+
 Conventions: the DCT matrix ``D_N[n, p] = a_n cos(pi n (p + 1/2) / N)`` with
 ``a_0 = sqrt(1/N)`` and ``a_n = sqrt(2/N)``, so ``D @ D.T = I`` and ``D`` equals
 ``scipy.fft.dct(type=2, norm='ortho')``. Frequencies ``w_n = pi n / N``.
@@ -15,6 +23,8 @@ from typing import Tuple
 
 import torch
 from torch import Tensor
+
+from .fast_dct import choose_method, dct2d_fft, heat_transform_fft, idct2d_fft
 
 __all__ = [
     'dct_matrix', 'cached_dct_matrix', 'frequency_grid', 'decay_map',
@@ -85,34 +95,77 @@ def _apply_left(mat: Tensor, x: Tensor, dim: int) -> Tensor:
     return torch.matmul(mat, x.reshape(b * h, w, c)).view(b, h, -1, c)
 
 
-def dct2d(x: Tensor) -> Tensor:
-    """Orthonormal 2-D DCT-II over H and W of a channels-last tensor."""
+def _spectral_dtype(x: Tensor) -> torch.dtype:
+    return torch.float64 if x.dtype == torch.float64 else torch.float32
+
+
+def _dct2d_matrix(x: Tensor) -> Tensor:
     dh = cached_dct_matrix(x.shape[1], x.dtype, x.device)
     dw = cached_dct_matrix(x.shape[2], x.dtype, x.device)
     return _apply_left(dw, _apply_left(dh, x.contiguous(), 1), 2)
 
 
-def idct2d(x: Tensor) -> Tensor:
-    """Inverse of :func:`dct2d` (orthonormal DCT-III)."""
+def _idct2d_matrix(x: Tensor) -> Tensor:
     dh = cached_dct_matrix(x.shape[1], x.dtype, x.device)
     dw = cached_dct_matrix(x.shape[2], x.dtype, x.device)
     return _apply_left(dh.t(), _apply_left(dw.t(), x.contiguous(), 2), 1)
 
 
-def heat_transform(u: Tensor, decay: Tensor) -> Tensor:
+def _spectral(x: Tensor, method: str, matrix_fn, fft_fn) -> Tensor:
+    """Run ``matrix_fn`` or ``fft_fn`` in fp32/fp64 with autocast off."""
+    if x.ndim != 4:
+        raise ValueError(f'expected a channels-last [B, H, W, C] tensor, '
+                         f'got shape {tuple(x.shape)}')
+    path = choose_method(x.shape[1], x.shape[2], x.device, method)
+    with torch.autocast(x.device.type, enabled=False):
+        y = x.to(_spectral_dtype(x))
+        y = matrix_fn(y) if path == 'matrix' else fft_fn(y)
+    return y.to(x.dtype)
+
+
+def dct2d(x: Tensor, method: str = 'auto') -> Tensor:
+    """Orthonormal 2-D DCT-II over H and W of a channels-last tensor.
+
+    Args:
+        x: [B, H, W, C] real tensor.
+        method: ``'auto'`` (default; see :func:`.fast_dct.choose_method`),
+            ``'matrix'`` or ``'fft'``.
+    """
+    return _spectral(x, method, _dct2d_matrix, dct2d_fft)
+
+
+def idct2d(x: Tensor, method: str = 'auto') -> Tensor:
+    """Inverse of :func:`dct2d` (orthonormal DCT-III); same arguments."""
+    return _spectral(x, method, _idct2d_matrix, idct2d_fft)
+
+
+def heat_transform(u: Tensor, decay: Tensor, method: str = 'auto') -> Tensor:
     """One heat-conduction step ``IDCT2(DCT2(u) * decay)``.
 
     Args:
         u: Channels-last signal [B, H, W, C].
         decay: Per-frequency, per-channel decay [H, W, C] in (0, 1].
+        method: ``'auto'`` (default: the faster path for this size and
+            device type, chosen deterministically by
+            :func:`.fast_dct.choose_method`), ``'matrix'`` (dense DCT
+            matrices, ``O(N^1.5)``) or ``'fft'`` (real FFTs,
+            ``O(N log N)``).
 
     Returns:
-        Tensor of the same shape and dtype as ``u``.
+        Tensor of the same shape and dtype as ``u``; the transform itself
+        runs in float32 (float64 for float64 inputs) with autocast off.
     """
     if decay.shape != u.shape[1:]:
         raise ValueError(f'decay shape {tuple(decay.shape)} does not match '
                          f'signal shape {tuple(u.shape[1:])} (H, W, C)')
-    return idct2d(dct2d(u) * decay)
+
+    def matrix(x: Tensor) -> Tensor:
+        return _idct2d_matrix(_dct2d_matrix(x) * decay.to(x.dtype))
+
+    def fft(x: Tensor) -> Tensor:
+        return heat_transform_fft(x, decay.to(x.dtype))
+
+    return _spectral(u, method, matrix, fft)
 
 
 def stage_sizes(height: int, width: int,
