@@ -118,7 +118,7 @@ class RSvHeatPretrainer(BaseSelfSupervisor):
         return {matches[0]: inputs}
 
     def extract_feat(self, inputs: InputsT):
-        """Encoder features: a tuple for a tensor, ``{m: tuple}`` for a dict."""
+        """Encoder features: a tuple, or ``{m: tuple}`` for a dict input."""
         if isinstance(inputs, dict):
             return {m: self.backbone(x, modality=m)
                     for m, x in inputs.items()}
