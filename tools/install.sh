@@ -66,7 +66,7 @@ fi
 "$VENV/bin/python" -c 'import torchvision.ops; import torch; torchvision.ops.nms(torch.zeros(1,4), torch.zeros(1), 0.5)'
 
 # 2. build tools for mmcv (pkg_resources needs setuptools<82)
-pip_index install -c "$CONSTRAINTS" "setuptools>=70,<82" wheel ninja packaging
+pip_index install -c "$CONSTRAINTS" "setuptools>=77.0.3,<82" wheel ninja packaging
 
 # 3. mmcv 2.1.0, built once per (python, torch) and cached under that key.
 torch_full="$("$VENV/bin/python" -c 'import torch; print(torch.__version__)')"

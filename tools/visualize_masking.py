@@ -50,7 +50,7 @@ def build(args):
     """(masking, preprocessor, model or None)."""
     import rsvheat_mm  # noqa: F401  (registers everything)
     from rsvheat_mm.selfsup import (FrequencyHierarchicalMasking,
-                                    MultiModalDataPreprocessor)
+                                    RSMultiModalDataPreprocessor)
     model = None
     if args.config:
         from mmengine.config import Config
@@ -69,7 +69,7 @@ def build(args):
         raise SystemExit('--checkpoint needs --config (the model layout)')
     else:
         masking = FrequencyHierarchicalMasking()
-        pre = MultiModalDataPreprocessor()
+        pre = RSMultiModalDataPreprocessor()
     if args.ratio is not None:
         masking = FrequencyHierarchicalMasking(
             ratio=args.ratio, low_radius=masking.low_radius,

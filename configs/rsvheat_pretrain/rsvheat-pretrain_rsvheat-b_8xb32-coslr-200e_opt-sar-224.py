@@ -49,7 +49,7 @@ train_dataloader = dict(
 model = dict(
     type='RSvHeatPretrainer',
     data_preprocessor=dict(
-        type='MultiModalDataPreprocessor',
+        type='RSMultiModalDataPreprocessor',
         channels=channels,
         mean=dict(opt=[123.675, 116.28, 103.53], sar='per_image'),
         std=dict(opt=[58.395, 57.12, 57.375]),

@@ -7,7 +7,7 @@ from torch import Tensor
 
 from ..registry import MODELS, register
 
-__all__ = ['MultiModalDataPreprocessor']
+__all__ = ['RSMultiModalDataPreprocessor']
 
 #: ImageNet RGB statistics (images are loaded as RGB)
 OPT_MEAN = (123.675, 116.28, 103.53)
@@ -15,7 +15,7 @@ OPT_STD = (58.395, 57.12, 57.375)
 
 
 @register(MODELS, hosts=('mmpretrain', ))
-class MultiModalDataPreprocessor(BaseDataPreprocessor):
+class RSMultiModalDataPreprocessor(BaseDataPreprocessor):
     """Group a batch by modality, scale and normalise each modality.
 
     Accepts the output of ``pseudo_collate`` (every sample with the same
@@ -95,7 +95,7 @@ class MultiModalDataPreprocessor(BaseDataPreprocessor):
                 isinstance(s, dict) for s in inputs):
             return list(inputs)
         raise TypeError(
-            'MultiModalDataPreprocessor expects inputs as {modality: '
+            'RSMultiModalDataPreprocessor expects inputs as {modality: '
             '[Tensor]} or [{modality: Tensor}] (PackMultiModalInputs + '
             f'pseudo_collate / multimodal_collate), got {type(inputs)}.')
 

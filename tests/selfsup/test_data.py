@@ -10,7 +10,7 @@ import torch
 pytest.importorskip('mmpretrain')
 
 from rsvheat_mm.selfsup.data_preprocessor import \
-    MultiModalDataPreprocessor  # noqa: E402
+    RSMultiModalDataPreprocessor  # noqa: E402
 from rsvheat_mm.selfsup.datasets import (OptSarPairDataset,  # noqa: E402
                                          UnlabelledImageFolder,
                                          multimodal_collate)
@@ -120,7 +120,7 @@ def test_preprocessor_groups_mixed_batch(folders):
     sars = UnlabelledImageFolder(data_root=str(root / 'sar'), modality='sar',
                                  pipeline=PIPE)
     batch = multimodal_collate([opt[0], pairs[0], sars[0], opt[1]])
-    pre = MultiModalDataPreprocessor()
+    pre = RSMultiModalDataPreprocessor()
     out = pre(batch)
     assert out['inputs']['opt'].shape == (3, 3, 32, 32)
     assert out['inputs']['sar'].shape == (2, 1, 32, 32)
@@ -145,7 +145,7 @@ def test_preprocessor_groups_mixed_batch(folders):
 
 
 def test_preprocessor_bad_inputs():
-    pre = MultiModalDataPreprocessor()
+    pre = RSMultiModalDataPreprocessor()
     with pytest.raises(ValueError, match="'opt' needs 3 band"):
         pre(dict(inputs=[{'opt': torch.zeros(1, 32, 32)}], data_samples=None))
     with pytest.raises(ValueError, match='different sizes'):
@@ -154,7 +154,7 @@ def test_preprocessor_bad_inputs():
     with pytest.raises(ValueError, match='not configured'):
         pre(dict(inputs=[{'ms': torch.zeros(4, 32, 32)}], data_samples=None))
     with pytest.raises(ValueError, match='need 3 value'):
-        MultiModalDataPreprocessor(mean=dict(opt=[1., 2.]),
+        RSMultiModalDataPreprocessor(mean=dict(opt=[1., 2.]),
                                    std=dict(opt=[1., 1.]))
 
 
