@@ -94,7 +94,13 @@ def nms_merge(boxes: Tensor, scores: Tensor, labels: Tensor,
                     scores=scores.reshape(0), labels=labels.reshape(0))
     idxs = torch.zeros_like(labels) if class_agnostic else labels
     if boxes.shape[-1] == 5:
-        _, keep = nms_rotated(boxes, scores, iou_thr, idxs)
+        # one call per class: mmcv's CPU kernel ignores nms_rotated(labels=)
+        keeps = []
+        for c in idxs.unique():
+            ids = (idxs == c).nonzero().squeeze(1)
+            _, k = nms_rotated(boxes[ids], scores[ids], iou_thr)
+            keeps.append(ids[k])
+        keep = torch.cat(keeps)
     else:
         _, keep = batched_nms(boxes, scores, idxs,
                               dict(type='nms', iou_threshold=iou_thr))

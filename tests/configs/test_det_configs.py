@@ -45,7 +45,7 @@ def test_config_contents(name):
         assert cfg.val_evaluator.type == 'VOCMetric'
         assert cfg.val_evaluator.iou_thrs == [0.5]
     else:
-        assert cfg.model.roi_head.bbox_head.bbox_coder.angle_range == 'le90'
+        assert cfg.model.roi_head.bbox_head.bbox_coder.angle_version == 'le90'
         assert cfg.val_evaluator.type == 'DOTAMetric'
         assert cfg.test_evaluator.type == 'rsvheat_mm.DetSubmissionMetric'
         assert cfg.test_evaluator.formats == (

@@ -27,6 +27,10 @@ DOTA_TILE = [[359, 663, 369, 497, 543, 509, 531, 677],
              [720, 726, 668, 583, 852, 494, 913, 636]]
 
 
+def _ids(ds):
+    return [ds.get_data_info(i)['img_id'] for i in range(len(ds))]
+
+
 def _load_tool(rel):
     import importlib.util
     from pathlib import Path
@@ -99,7 +103,7 @@ def test_dior_list_difficult_alias(tmp_path):
     train = DIORHBBDataset(data_root=str(tmp_path), ann_file='',
                            data_prefix=dict(img_path='img', ann_path='ann'),
                            filter_cfg=dict(filter_empty_gt=True))
-    assert [d['img_id'] for d in train.data_list] == ['00007']
+    assert _ids(train) == ['00007']
     keep = DIORHBBDataset(data_root=str(tmp_path), ann_file='',
                           data_prefix=dict(img_path='img', ann_path='ann'),
                           use_difficult=True, test_mode=True)
@@ -190,7 +194,7 @@ def test_dota_real_tile_with_fair1m_class_and_mmrotate(shared_data):
 def test_fair1m_test_mode_lists_images(shared_data, tmp_path):
     ds = FAIR1MDataset(data_root=str(shared_data / 'dota'), ann_file='',
                        data_prefix=dict(img_path='images/'), test_mode=True)
-    assert [d['img_id'] for d in ds.data_list] == ['P2805__1024__0___0']
+    assert _ids(ds) == ['P2805__1024__0___0']
     with pytest.raises(FileNotFoundError, match='Image folder'):
         FAIR1MDataset(data_root=str(tmp_path), ann_file='',
                       data_prefix=dict(img_path='none/'), test_mode=True)
