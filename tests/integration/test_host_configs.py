@@ -4,7 +4,7 @@ import copy
 
 import pytest
 import torch
-from mmengine.config import Config
+from mmengine.hub import get_config
 from mmengine.registry import DefaultScope
 
 import rsvheat_mm  # noqa: F401
@@ -40,7 +40,7 @@ def test_mmdet_faster_rcnn():
     from mmdet.registry import MODELS
     from mmdet.structures import DetDataSample
     from mmengine.structures import InstanceData
-    cfg = Config.fromfile('mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py')
+    cfg = get_config('mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py')
     cfg.model.backbone = backbone_cfg()
     cfg.model.neck.in_channels = CH
     with DefaultScope.overwrite_default_scope('mmdet'):
@@ -63,9 +63,10 @@ def test_mmseg_upernet():
     from mmseg.registry import MODELS
     from mmseg.structures import SegDataSample
     from mmengine.structures import PixelData
-    cfg = Config.fromfile(
+    cfg = get_config(
         'mmseg::upernet/upernet_r50_4xb2-40k_cityscapes-512x1024.py')
     cfg.model.backbone = backbone_cfg()
+    cfg.model.pretrained = None  # the stock ResNet weights
     cfg.model.decode_head.in_channels = CH
     cfg.model.decode_head.channels = 16
     cfg.model.auxiliary_head.in_channels = CH[2]
@@ -94,7 +95,7 @@ def test_mmrotate_oriented_rcnn():
     from mmengine.structures import InstanceData
     from mmrotate.utils import register_all_modules
     register_all_modules(init_default_scope=False)
-    cfg = Config.fromfile(
+    cfg = get_config(
         'mmrotate::oriented_rcnn/oriented-rcnn-le90_r50_fpn_1x_dota.py')
     cfg.model.backbone = backbone_cfg()
     cfg.model.neck.in_channels = CH
@@ -112,13 +113,13 @@ def test_mmrotate_oriented_rcnn():
     data = dict(inputs=[torch.randint(0, 255, (3, 128, 128), dtype=torch.uint8)
                         for _ in range(2)], data_samples=samples)
     loss_backward_predict(
-        model, data, lambda p: p.pred_instances.bboxes.tensor.shape[-1] == 5)
+        model, data, lambda p: p.pred_instances.bboxes.shape[-1] == 5)
 
 
 def test_mmpretrain_image_classifier():
     from mmpretrain.registry import MODELS
     from mmpretrain.structures import DataSample
-    cfg = Config.fromfile('mmpretrain::resnet/resnet50_8xb32_in1k.py')
+    cfg = get_config('mmpretrain::resnet/resnet50_8xb32_in1k.py')
     cfg.model.backbone = backbone_cfg(out_indices=(3, ))
     cfg.model.head.in_channels = CH[3]
     cfg.model.head.num_classes = 7

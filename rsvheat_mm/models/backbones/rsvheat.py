@@ -27,6 +27,7 @@ Code of the public releases (MzeroMiko/vHeat, iecashhy/RS-vHeat) was read
 to learn the layout; this is an independent implementation.
 """
 import math
+import warnings
 from copy import deepcopy
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -318,6 +319,9 @@ class RSvHeat(BaseModule):
             of the official vHeat / RS-vHeat releases; shape mismatches
             raise with the list of keys. Defaults to None (trunc-normal
             Linear and embeddings, PyTorch default convs).
+        pretrained: Deprecated alias of ``init_cfg=dict(type='Pretrained',
+            checkpoint=pretrained)`` (mmseg's ``EncoderDecoder`` forwards
+            its ``pretrained`` here). Defaults to None.
     """
 
     arch_zoo: Dict[str, dict] = {
@@ -352,7 +356,14 @@ class RSvHeat(BaseModule):
                  with_cp: bool = False,
                  min_size: int = 32,
                  check_finite: bool = True,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+                 init_cfg: Optional[Union[dict, List[dict]]] = None,
+                 pretrained: Optional[str] = None) -> None:
+        if pretrained is not None:  # mmseg's EncoderDecoder passes this
+            if init_cfg is not None:
+                raise ValueError('Set either init_cfg or pretrained, not both')
+            warnings.warn('RSvHeat: `pretrained` is deprecated, use '
+                          "init_cfg=dict(type='Pretrained', checkpoint=...)")
+            init_cfg = dict(type='Pretrained', checkpoint=pretrained)
         super().__init__(init_cfg=init_cfg)
         self.arch_settings = self._parse_arch(arch)
         cfg = self.arch_settings
