@@ -204,8 +204,9 @@ class FreqDecoupledCodec(nn.Module):
                 f'). Raise codec.budget to >= {low}, or lower codec.low_size '
                 f'or codec.low_bits in the model config.')
         ks = np.arange(n + 1)
-        fits = ks[self._bytes_high(ks, c, n) <= budget - low]
-        k = int(fits.max())
+        # bytes_high is non-decreasing in k: the last k that fits
+        k = int(np.searchsorted(self._bytes_high(ks, c, n), budget - low,
+                                side='right')) - 1
         return CodecPlan(c, height, width, (hl, wl), k, low,
                          int(self._bytes_high(np.array(k), c, n)), budget)
 
@@ -225,9 +226,9 @@ class FreqDecoupledCodec(nn.Module):
         if self.budget is None:
             return dict(plan=plan, raw=feats)
         dh, dw = self._bases(plan, feats)
-        low = torch.einsum('ph,mchw,qw->mcpq', dh, feats, dw)
+        low = torch.matmul(torch.matmul(dh, feats), dw.t())
         low_codes, low_off, low_step, low_deq = quantise(low, self.low_bits)
-        rec_low = torch.einsum('ph,mcpq,qw->mchw', dh, low_deq, dw)
+        rec_low = torch.matmul(torch.matmul(dh.t(), low_deq), dw)
         resid = (feats - rec_low).flatten(2)  # [M, C, N]
         k = plan.k
         idx = torch.topk(resid.detach().norm(dim=1), k, dim=1).indices
@@ -247,7 +248,7 @@ class FreqDecoupledCodec(nn.Module):
             return packet['raw']
         low = packet['low']
         dh, dw = self._bases(plan, low)
-        out = torch.einsum('ph,mcpq,qw->mchw', dh, low, dw).flatten(2)
+        out = torch.matmul(torch.matmul(dh.t(), low), dw).flatten(2)
         high = packet['high']
         idx = packet['index'][:, None].expand_as(high)
         out = out.scatter_add(2, idx, high)
