@@ -44,7 +44,7 @@ def hbox_pipelines(size, gray=False):
     return train, test
 
 
-def rbox_pipelines(size, frame=1024, flip=False):
+def rbox_pipelines(size, frame=1024, flip=False, test_ann=True):
     """DOTA-style pipelines; the shared tile is a 170 px thumbnail of a
     1024 px tile, so it is first brought to the label frame."""
     head = [dict(type='mmdet.LoadImageFromFile'),
@@ -59,7 +59,7 @@ def rbox_pipelines(size, frame=1024, flip=False):
         train.append(dict(type='mmdet.RandomFlip', prob=0.75,
                           direction=['horizontal', 'vertical', 'diagonal']))
     train.append(dict(type='mmdet.PackDetInputs'))
-    test = head + [resize] + ann + [dict(
+    test = head + [resize] + (ann if test_ann else []) + [dict(
         type='mmdet.PackDetInputs',
         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
                    'scale_factor'))]

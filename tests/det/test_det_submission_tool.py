@@ -22,7 +22,7 @@ def test_submission_tool_writes_task1_and_pkl(shared_data, tmp_path):
     cfg = Config.fromfile(str(REPO / CONFIGS['dota']))
     shrink_model(cfg.model)
     cfg.model.test_cfg.rcnn.score_thr = 0.
-    _, test_p = rbox_pipelines(256)
+    _, test_p = rbox_pipelines(256, test_ann=False)  # unlabelled test set
     cfg.test_dataloader.update(batch_size=1, num_workers=0,
                                persistent_workers=False)
     cfg.test_dataloader.dataset.update(

@@ -70,7 +70,7 @@ def test_tiled_inference_recovers_every_object_once(shared_data):
         str(shared_data / 'dota/labelTxt/P2805__1024__0___0.txt'))
     # a 1100 x 1300 scene: the tile's objects plus shifted copies
     image = rng.integers(0, 255, (1100, 1300, 3), dtype=np.uint8)
-    scene = objs + [dict(o, poly=o['poly'] + np.float32([300, 60] * 4))
+    scene = objs + [dict(o, poly=o['poly'] + np.float32([-340, -480] * 4))
                     for o in objs[:2]]
     stub = StubDetector(image, scene, patch=512, gap=256)
     dets = tiled_inference(stub, image, patch_size=512, gap=256,
