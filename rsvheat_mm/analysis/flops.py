@@ -10,9 +10,10 @@ and mmengine -- the convention of every published FLOP figure we compare
 with. Results are reported as MACs (= flops / 2), the unit papers call
 "FLOPs".
 
-Build the model inside :func:`fake_mode` (a ``FakeTensorMode``): shapes
-and dtypes propagate, nothing is allocated or computed, so counting a
-2048 x 2048 ViT costs no memory and almost no time.
+Count inside :func:`fake_mode` (a ``FakeTensorMode`` accepting the real
+weights as inputs): shapes and dtypes propagate, no activation is
+allocated or computed, so counting a 2048 x 2048 ViT costs almost no
+memory and time.
 """
 import math
 from typing import Callable, Dict, Optional, Sequence
@@ -68,8 +69,8 @@ def count_macs(model: nn.Module, input_shape: Sequence[int],
     """Multiply-accumulates of one forward pass.
 
     Args:
-        model: The module (real, or built inside :func:`fake_mode` and
-            counted inside the same mode).
+        model: The module; call inside ``with fake_mode():`` to count
+            without computing.
         input_shape: Input [B, C, H, W]; the input is created on the
             device of the model's first parameter (CPU if none).
         forward: Callable ``forward(model, x)``; defaults to ``model(x)``.
@@ -79,7 +80,7 @@ def count_macs(model: nn.Module, input_shape: Sequence[int],
     """
     param = next(iter(model.parameters()), None)
     device = param.device if param is not None else 'cpu'
-    x = torch.zeros(tuple(input_shape), device=device)
+    x = torch.zeros(tuple(input_shape), device=device)  # fake in fake_mode
     counter = FlopCounterMode(display=False,
                               custom_mapping=fft_flop_mapping())
     with torch.no_grad(), counter:

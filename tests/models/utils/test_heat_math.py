@@ -1,0 +1,146 @@
+"""HCO paths (matrix, FFT, auto, autocast) against a float64 scipy reference."""
+import os
+
+import numpy as np
+import pytest
+import scipy.fft
+import torch
+
+from rsvheat_mm.models.utils import fast_dct
+from rsvheat_mm.models.utils.fast_dct import (choose_method, dct_fft,
+                                              idct_fft, set_fft_threshold)
+from rsvheat_mm.models.utils.heat_math import dct2d, heat_transform, idct2d
+
+SHAPES = [(1, 1), (1, 6), (2, 3), (7, 5), (16, 16), (9, 12), (33, 17),
+          (31, 31), (64, 40)]
+PATHS = ['matrix', 'fft', 'auto']
+
+
+def _ref_heat(u: np.ndarray, d: np.ndarray) -> np.ndarray:
+    spec = scipy.fft.dctn(u, type=2, norm='ortho', axes=(1, 2))
+    return scipy.fft.idctn(spec * d[None], type=2, norm='ortho', axes=(1, 2))
+
+
+def _rel(a, b) -> float:
+    a = np.asarray(a, dtype=np.float64)
+    return float(np.linalg.norm(a - b) / np.linalg.norm(b))
+
+
+@pytest.fixture
+def rng():
+    # fresh inputs every run (seed printed on failure)
+    seed = int.from_bytes(os.urandom(4), 'little')
+    print(f'seed {seed}')
+    return np.random.default_rng(seed)
+
+
+@pytest.mark.parametrize('method', PATHS)
+@pytest.mark.parametrize('h,w', SHAPES)
+def test_heat_transform_paths_match_float64(method, h, w, rng):
+    u = rng.standard_normal((2, h, w, 3))
+    d = rng.uniform(0.05, 1.0, (h, w, 3))
+    ref = _ref_heat(u, d)
+    got = heat_transform(torch.from_numpy(u).float(),
+                         torch.from_numpy(d).float(), method)
+    assert got.dtype == torch.float32 and got.shape == u.shape
+    assert _rel(got.numpy(), ref) < 1e-5
+    got64 = heat_transform(torch.from_numpy(u), torch.from_numpy(d), method)
+    assert _rel(got64.numpy(), ref) < 1e-12
+
+
+@pytest.mark.parametrize('method', PATHS)
+@pytest.mark.parametrize('h,w', [(5, 8), (17, 17), (12, 31)])
+def test_dct2d_idct2d_match_scipy(method, h, w, rng):
+    x = rng.standard_normal((2, h, w, 4))
+    ref = scipy.fft.dctn(x, type=2, norm='ortho', axes=(1, 2))
+    X = dct2d(torch.from_numpy(x).float(), method)
+    assert _rel(X.numpy(), ref) < 1e-5
+    back = idct2d(torch.from_numpy(ref).float(), method)
+    assert _rel(back.numpy(), x) < 1e-5
+
+
+@pytest.mark.parametrize('n', [1, 2, 3, 4, 5, 8, 13, 64, 127])
+@pytest.mark.parametrize('dim', [0, 1, -1])
+def test_1d_fft_dct_any_dim(n, dim, rng):
+    shape = [3, 4, 5]
+    shape[dim] = n
+    x = rng.standard_normal(shape)
+    ref = scipy.fft.dct(x, type=2, norm='ortho', axis=dim)
+    got = dct_fft(torch.from_numpy(x), dim)
+    np.testing.assert_allclose(got.numpy(), ref, rtol=0, atol=1e-12)
+    inv = idct_fft(torch.from_numpy(ref), dim)
+    np.testing.assert_allclose(inv.numpy(), x, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize('dtype', [torch.bfloat16, torch.float16])
+@pytest.mark.parametrize('method', ['matrix', 'fft'])
+def test_half_and_autocast_stay_accurate(dtype, method, rng):
+    """Half inputs and autocast regions compute the DCT in float32.
+
+    The only error left is rounding the input and the output to ``dtype``
+    (relative 2^-8 for bf16, 2^-11 for fp16), far below what a half-precision
+    matrix DCT (error growing with sqrt(H + W) * eps) would give.
+    """
+    h, w = 24, 19
+    u = rng.standard_normal((2, h, w, 8))
+    d = rng.uniform(0.05, 1.0, (h, w, 8))
+    u_half = torch.from_numpy(u).to(dtype)
+    ref = _ref_heat(u_half.double().numpy(), d)
+    eps = torch.finfo(dtype).eps
+    got = heat_transform(u_half, torch.from_numpy(d).float(), method)
+    assert got.dtype == dtype
+    assert _rel(got.double().numpy(), ref) < eps
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        got_ac = heat_transform(torch.from_numpy(u).float(),
+                                torch.from_numpy(d).float(), method)
+    assert got_ac.dtype == torch.float32
+    assert _rel(got_ac.numpy(), _ref_heat(u, d)) < 1e-5
+
+
+def test_gradients_match_between_paths(rng):
+    u = torch.from_numpy(rng.standard_normal((1, 9, 14, 3)))
+    d = torch.from_numpy(rng.uniform(0.1, 1.0, (9, 14, 3)))
+    grads = []
+    for method in ('matrix', 'fft'):
+        uu, dd = u.clone().requires_grad_(), d.clone().requires_grad_()
+        (heat_transform(uu, dd, method) * torch.arange(3.)).sum().backward()
+        grads.append((uu.grad, dd.grad))
+    torch.testing.assert_close(grads[0][0], grads[1][0], rtol=0, atol=1e-12)
+    torch.testing.assert_close(grads[0][1], grads[1][1], rtol=0, atol=1e-12)
+
+
+def test_auto_choice_is_deterministic_and_documented(monkeypatch):
+    monkeypatch.delenv('RSVHEAT_DCT_METHOD', raising=False)
+    cpu = torch.device('cpu')
+    limit = fast_dct.FFT_MIN_SIDE_SUM['cpu']
+    picks = {(h, w): choose_method(h, w, cpu)
+             for h in (7, 64, 700, 1024) for w in (9, 64, 836, 2048)}
+    for _ in range(3):  # same size + device -> same path, every time
+        assert picks == {(h, w): choose_method(h, w, cpu)
+                         for h, w in picks}
+    for (h, w), m in picks.items():  # the documented rule
+        assert m == ('fft' if h + w >= limit else 'matrix')
+    assert choose_method(limit // 2, limit - limit // 2, cpu) == 'fft'
+    assert choose_method(limit // 2, limit - limit // 2 - 1, cpu) == 'matrix'
+    assert choose_method(8, 8, 'cuda') == (
+        'fft' if 16 >= fast_dct.FFT_MIN_SIDE_SUM['cuda'] else 'matrix')
+    assert choose_method(4096, 4096, cpu, 'matrix') == 'matrix'
+    assert choose_method(2, 2, cpu, 'fft') == 'fft'
+    monkeypatch.setenv('RSVHEAT_DCT_METHOD', 'fft')
+    assert choose_method(2, 2, cpu) == 'fft'
+    monkeypatch.setenv('RSVHEAT_DCT_METHOD', 'fast')
+    with pytest.raises(ValueError, match='RSVHEAT_DCT_METHOD'):
+        choose_method(2, 2, cpu)
+
+
+def test_set_threshold_and_bad_method(monkeypatch):
+    monkeypatch.delenv('RSVHEAT_DCT_METHOD', raising=False)
+    monkeypatch.setitem(fast_dct.FFT_MIN_SIDE_SUM, 'cpu', 1536)
+    set_fft_threshold('cpu', 0)
+    assert choose_method(1, 1, 'cpu') == 'fft'
+    with pytest.raises(ValueError, match='>= 0'):
+        set_fft_threshold('cpu', -1)
+    with pytest.raises(ValueError, match='fast_dct.py'):
+        heat_transform(torch.zeros(1, 4, 4, 2), torch.ones(4, 4, 2), 'fast')
+    with pytest.raises(ValueError, match='does not match'):
+        heat_transform(torch.zeros(1, 4, 4, 2), torch.ones(4, 5, 2))

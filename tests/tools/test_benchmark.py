@@ -1,0 +1,86 @@
+"""The benchmark tool end to end at a tiny size, and its report logic."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from rsvheat_mm.analysis.report import compare, fit_all, fit_exponent
+
+TINY = [
+    'rs=rsvheat:{"embed_dims": 8, "depths": [1, 1, 1, 1]}',
+    'vt=vit:{"embed_dims": 16, "num_layers": 1, "num_heads": 1, '
+    '"feedforward_channels": 32}',
+]
+
+
+def test_fit_exponent_recovers_power_law():
+    pts = [(p, 3.0 * p**1.2) for p in (1e3, 4e3, 1.6e4, 6.4e4)]
+    assert fit_exponent(pts) == pytest.approx(1.2, abs=1e-9)
+    assert fit_exponent(pts[:1]) is None
+
+
+def test_compare_checks_targets():
+    rows = [dict(model='rsvheat-b', size=1024, mode='fwd', batch=1,
+                 status='ok', img_per_s=3.0, net_mem_mb=100.),
+            dict(model='vit-b', size=1024, mode='fwd', batch=1, status='ok',
+                 img_per_s=1.0, net_mem_mb=1000.),
+            dict(model='swin-b', size=1024, mode='fwd', batch=1,
+                 status='oom', message='x')]
+    macs = {('rsvheat-b', 1024): 1.0, ('vit-b', 1024): 2.0}
+    out = {c['other']: c for c in compare(rows, 'rsvheat-b', macs)}
+    assert out['vit-b']['throughput'] == pytest.approx(3.0)
+    assert out['vit-b']['memory'] == pytest.approx(0.1)
+    assert out['vit-b']['target']['met'] == dict(throughput=True,
+                                                  memory=True)
+    assert out['swin-b']['throughput'] is None
+    assert out['swin-b']['note'].startswith('baseline oom')
+    fits = fit_all(rows)
+    assert fits == []  # one size per series: no exponent
+
+
+@pytest.mark.slow
+def test_benchmark_tool_tiny_run(tmp_path, repo_root):
+    out = tmp_path / 'bench'
+    cmd = [sys.executable, str(repo_root / 'tools/analysis_tools/benchmark.py'),
+           '--models', *TINY, 'rs@fft=rsvheat:{"embed_dims": 8, "depths": '
+           '[1, 1, 1, 1]}', '--ref', 'rs', '--sizes', '64', '96',
+           '--modes', 'fwd', '--repeat', '1', '--warmup', '0',
+           '--time-cap', '30', '--threads', '1', '--hco-sweep',
+           '--hco-shapes', '8x8x4', '17x9x2', '--out-dir', str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    data = json.loads((out / 'benchmark.json').read_text())
+    res = {(r['model'], r['size']): r for r in data['results']}
+    assert set(res) == {(m, s) for m in ('rs', 'vt', 'rs@fft')
+                        for s in (64, 96)}
+    for r in res.values():
+        assert r['status'] == 'ok', r
+        assert r['img_per_s'] > 0 and r['peak_mem_mb'] > 0
+        assert r['peak_mem_mb'] >= r['base_mem_mb']
+    macs = {(m['model'], m['size']): m['macs'] for m in data['macs']}
+    # MACs grow with the input; FFT and matrix paths are both counted
+    assert macs[('rs', 96)] > macs[('rs', 64)] > 0
+    assert macs[('rs@fft', 64)] < macs[('rs', 64)]
+    assert macs[('vt', 96)] > macs[('vt', 64)] > 0
+    assert {f['model'] for f in data['fits']} == {'rs', 'vt', 'rs@fft'}
+    assert all(f['time_exponent'] is not None for f in data['fits'])
+    assert {(c['other'], c['size']) for c in data['comparisons']} == {
+        (m, s) for m in ('vt', 'rs@fft') for s in (64, 96)}
+    assert [h['h'] for h in data['hco']] == [8, 17]
+    assert all(h['rel_err_fft'] < 1e-5 for h in data['hco'])
+    md = (out / 'benchmark.md').read_text()
+    assert md.count('\n| rs |') == 2 and '| vt | 96 |' in md
+    assert '**Side by side**' in md and '**HCO paths**' in md
+    png = (out / 'benchmark.png').read_bytes()
+    assert png[:8] == b'\x89PNG\r\n\x1a\n' and len(png) > 5000
+
+
+def test_bad_model_name_is_a_clear_error(repo_root):
+    proc = subprocess.run(
+        [sys.executable, str(repo_root / 'tools/analysis_tools/benchmark.py'),
+         '--models', 'resnet50', '--out-dir', '/tmp/none'],
+        capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    assert 'unknown model' in proc.stderr and 'NAME=FAMILY:JSON' in \
+        proc.stderr
