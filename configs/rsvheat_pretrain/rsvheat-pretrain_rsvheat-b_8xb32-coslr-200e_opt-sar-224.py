@@ -121,6 +121,9 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'))
+# weights_<epoch|iter>_<n>.pth: tensors-only copies of the checkpoints, for
+# init_cfg=dict(type='Pretrained', checkpoint=..., prefix='backbone.')
+custom_hooks = [dict(type='PlainWeightsHook')]
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),

