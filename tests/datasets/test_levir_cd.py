@@ -8,8 +8,11 @@ import pytest
 from PIL import Image
 
 import rsvheat_mm  # noqa: F401
+from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 from rsvheat_mm.datasets.levir_cd import LEVIRCDPairDataset
+
+init_default_scope('mmseg')
 
 LOAD = [dict(type='LoadMultiImageFromFiles'),
         dict(type='LoadMappedAnnotations')]

@@ -11,6 +11,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
+from mmengine.config import ConfigDict
 from mmengine.model import BaseModule
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS as SEG_MODELS
@@ -103,6 +104,9 @@ class SiameseEncoderDecoder(EncoderDecoder):
                  data_preprocessor: Optional[dict] = None,
                  pretrained: Optional[str] = None,
                  init_cfg: Optional[dict] = None) -> None:
+        # plain dicts (built outside a Config) behave like ConfigDicts
+        train_cfg = ConfigDict(train_cfg) if train_cfg else train_cfg
+        test_cfg = ConfigDict(test_cfg) if test_cfg else test_cfg
         super().__init__(backbone=backbone, decode_head=decode_head,
                          neck=neck, auxiliary_head=auxiliary_head,
                          train_cfg=train_cfg, test_cfg=test_cfg,
