@@ -10,7 +10,7 @@ import pytest
 import torch
 
 pytest.importorskip('mmpretrain')
-from mmengine.config import Config  # noqa: E402
+from mmengine.config import Config, ConfigDict  # noqa: E402
 
 from rsvheat_mm.selfsup.checkpoint import extract_backbone  # noqa: E402
 
@@ -200,7 +200,7 @@ def test_checkpoint_loads_into_detector(pretrain_run):
                      nms=dict(type='nms', iou_threshold=0.7)),
             rcnn=dict(score_thr=0.05, max_per_img=10,
                       nms=dict(type='nms', iou_threshold=0.5))))
-    det = MODELS.build(cfg)
+    det = MODELS.build(ConfigDict(cfg))
     log = _init_with_log(det)
     _check_loaded(det.backbone, enc)
     # decoder / head keys dropped with a message, not silently
@@ -218,13 +218,13 @@ def test_checkpoint_loads_into_segmentor(pretrain_run, tmp_path):
     enc, _ = _ckpt_backbone(ckpt)
     cfg = dict(
         type='EncoderDecoder',
-        data_preprocessor=dict(type='SegDataPreprocessor', bgr_to_rgb=True,
+        data_preprocessor=dict(type='SegDataPreProcessor', bgr_to_rgb=True,
                                size_divisor=32),
         backbone=_tiny_backbone(ckpt),
         decode_head=dict(type='FCNHead', in_channels=128, in_index=3,
                          channels=16, num_convs=1, num_classes=3,
                          norm_cfg=dict(type='BN', requires_grad=True)))
-    seg = MODELS.build(cfg)
+    seg = MODELS.build(ConfigDict(cfg))
     log = _init_with_log(seg)
     _check_loaded(seg.backbone, enc)
     assert 'dropped' in log, log
@@ -236,7 +236,7 @@ def test_checkpoint_loads_into_segmentor(pretrain_run, tmp_path):
     assert dropped and all(not k.startswith('backbone.') for k in dropped)
     cfg['backbone']['init_cfg'] = dict(type='Pretrained',
                                        checkpoint=str(plain))
-    seg2 = MODELS.build(cfg)
+    seg2 = MODELS.build(ConfigDict(cfg))
     seg2.init_weights()
     _check_loaded(seg2.backbone, torch.load(plain, weights_only=True))
 
