@@ -33,7 +33,7 @@ model = dict(
         lift_upsample=2),
     codec=dict(budget=0.25, low_size=8, low_bits=8, high_bits=16),
     fusion=dict(hidden=16, mode='softmax'),
-    seg_head=dict(num_classes=3, hidden=32),
+    seg_head=dict(num_classes=3, hidden=32, class_weight=(0.2, 1.0, 1.0)),
     det_head=dict(classes=(0, ), hidden=32),
     loss_height=0.5,
     agent_dropout=0.25,
