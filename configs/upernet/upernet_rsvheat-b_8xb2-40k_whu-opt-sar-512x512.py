@@ -23,7 +23,8 @@ model = dict(
         mean=[123.675, 116.28, 103.53, 127.5],
         std=[58.395, 57.12, 57.375, 64.0],
         bgr_to_rgb=False),
-    backbone=dict(in_channels=dict(opt=3, sar=1), modality_fusion='sum'),
+    backbone=dict(
+        in_channels=dict(opt=3, sar=1, _delete_=True), modality_fusion='sum'),
     decode_head=dict(num_classes=7),
     auxiliary_head=dict(num_classes=7),
     test_cfg=dict(mode='slide', crop_size=crop_size, stride=(384, 384)))
