@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Distributed training with torchrun and mmengine's pytorch launcher.
 #   tools/dist_train.sh CONFIG NGPUS [train.py args...]
-# Without CUDA the processes use gloo on the CPU.
+# Without CUDA the processes use gloo on the CPU. PYTHON selects the interpreter.
 set -euo pipefail
 CONFIG=$1
 GPUS=$2
@@ -11,7 +11,7 @@ PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
 DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PYTHONPATH="$DIR/..:${PYTHONPATH:-}" \
-python -m torch.distributed.run \
+"${PYTHON:-python}" -m torch.distributed.run \
     --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
     --nproc_per_node="$GPUS" --master_port="$PORT" \
     "$DIR/train.py" "$CONFIG" --launcher pytorch "${@:3}"

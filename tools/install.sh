@@ -98,7 +98,8 @@ fi
 
 # 4. the toolboxes, test tools and rsvheat_mm itself (editable)
 pip_index install -c "$CONSTRAINTS" -r requirements/runtime.txt -r requirements/tests.txt
-pip_index install -c "$CONSTRAINTS" --no-build-isolation --no-deps -e .
+# legacy (egg-link) editable install: mim then finds rsvheat_mm/.mim in the repo
+pip_index install -c "$CONSTRAINTS" --no-build-isolation --no-use-pep517 --no-deps -e .
 
 # 5. prove it
 "${PIP[@]}" check

@@ -4,9 +4,21 @@ torch >= 2.6 loads with ``weights_only=True`` by default. mmengine 0.10.7
 saves, next to the tensors, a few plain Python objects of its own (the
 ``HistoryBuffer`` of its message hub, holding numpy arrays), so its own
 ``resume`` then fails with ``Unsupported global``. Instead of turning the
-check off we allow-list exactly those safe types; everything else a pickle
-might smuggle in is still refused.
+check off we
+
+* allow-list exactly the safe types (``HistoryBuffer``, numpy arrays,
+  scalars and dtypes) for ``torch.load(weights_only=True)``, and
+* pickle ``HistoryBuffer`` as ``HistoryBuffer(log_history, count_history,
+  max_length)`` with plain lists. Its default pickle also stores its
+  statistics *methods* through ``builtins.getattr``, which we refuse to
+  allow-list: ``getattr`` would let a pickle reach any attribute of any
+  allowed object.
+
+Checkpoints written after ``import rsvheat_mm`` (all of this project's tools)
+therefore resume with the check on. A checkpoint written by plain mmengine
+still holds the ``getattr`` records: re-save it once in a trusted session.
 """
+import copyreg
 from pathlib import Path
 from typing import Any, List, Union
 
@@ -36,11 +48,23 @@ def safe_globals() -> List[Any]:
     return out
 
 
+def _reduce_history_buffer(buf):
+    """Pickle a HistoryBuffer from its data alone (no method objects)."""
+    return (type(buf), (buf._log_history.tolist(),
+                        buf._count_history.tolist(), buf.max_length))
+
+
 def allow_mmengine_checkpoints() -> None:
-    """Allow-list :func:`safe_globals` for ``torch.load(weights_only=True)``.
+    """Allow-list :func:`safe_globals` for ``torch.load(weights_only=True)``
+    and pickle mmengine's ``HistoryBuffer`` from plain data.
 
     Idempotent; called on ``import rsvheat_mm``.
     """
+    try:
+        from mmengine.logging.history_buffer import HistoryBuffer
+        copyreg.pickle(HistoryBuffer, _reduce_history_buffer)
+    except ImportError:  # pragma: no cover - mmengine is a dependency
+        pass
     add = getattr(torch.serialization, 'add_safe_globals', None)
     if add is not None:
         add(safe_globals())

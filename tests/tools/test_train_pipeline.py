@@ -1,6 +1,7 @@
 """End to end through the tools: train, resume, test, mim, distributed,
 pictures. A shrunk copy of the demo config (same dataset, model family,
 loops and hooks) keeps each run to seconds."""
+import copy
 import json
 import os
 import shutil
@@ -29,7 +30,7 @@ class ResumeProbeHook(Hook):
         PROBE['iter'] = runner.iter
         PROBE['state'] = {k: v.clone()
                           for k, v in runner.model.state_dict().items()}
-        PROBE['optim'] = runner.optim_wrapper.state_dict()
+        PROBE['optim'] = copy.deepcopy(runner.optim_wrapper.state_dict())
 
 
 def write_cfg(path: Path, data_root: Path, extra: str = '') -> Path:
@@ -146,6 +147,7 @@ def test_distributed_gloo_two_ranks_identical_weights(tmp_path):
                     "custom_hooks = [dict(type='DistConsistencyHook', "
                     "interval=2)]")
     env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS='1',
+               PYTHON=sys.executable,
                PORT=str(29500 + os.getpid() % 1000))
     p = subprocess.run(['bash', 'tools/dist_train.sh', str(cfg), '2',
                         '--work-dir', str(tmp_path / 'd')], cwd=REPO,
