@@ -176,8 +176,9 @@ class CrossModalContrastiveLoss(nn.Module):
                              f'{tuple(a.shape)} and {tuple(b.shape)}')
         if a.shape[0] == 0:
             return (a.sum() + b.sum()) * 0.
-        a = F.normalize(a.float(), dim=1)
-        b = F.normalize(b.float(), dim=1)
+        dtype = torch.float64 if a.dtype == torch.float64 else torch.float32
+        a = F.normalize(a.to(dtype), dim=1)
+        b = F.normalize(b.to(dtype), dim=1)
         if self.mode == 'cosine':
             return self.loss_weight * (1. - (a * b).sum(1)).mean()
         logits = a @ b.t() / self.temperature
