@@ -9,7 +9,7 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 
 
 def parse_args(argv=None):
@@ -35,19 +35,12 @@ def main(argv=None):
     import rsvheat_mm  # noqa: F401
     from mmengine.runner import Runner
     from rsvheat_mm.engine.runner_utils import (adapt_distributed_cfg,
-                                                enable_show_dir)
+                                                enable_show_dir, load_cfg)
 
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = load_cfg(args.config, args.launcher, args.cfg_options,
+                   args.work_dir)
     cfg.load_from = args.checkpoint
     cfg.resume = False
     if args.show_dir:

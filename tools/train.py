@@ -9,7 +9,6 @@ the processes talk over gloo on the CPU (used by the tests).
 """
 import argparse
 import os
-import os.path as osp
 import sys
 
 from mmengine.config import Config, DictAction
@@ -36,17 +35,11 @@ def parse_args(argv=None):
 
 def setup_cfg(args) -> Config:
     import rsvheat_mm  # noqa: F401  (registries, safe checkpoint loading)
-    from rsvheat_mm.engine.runner_utils import adapt_distributed_cfg
+    from rsvheat_mm.engine.runner_utils import (adapt_distributed_cfg,
+                                                load_cfg)
 
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = load_cfg(args.config, args.launcher, args.cfg_options,
+                   args.work_dir)
     if args.amp:
         if cfg.optim_wrapper.get('type', 'OptimWrapper') == 'AmpOptimWrapper':
             print('AMP is already enabled in the config.')

@@ -1,8 +1,30 @@
 """Small config adaptations shared by ``tools/train.py`` and ``tools/test.py``."""
 import os
+import os.path as osp
+from typing import Optional
 
 import torch
 from mmengine.config import Config
+
+
+def load_cfg(path: str, launcher: str = 'none',
+             cfg_options: Optional[dict] = None,
+             work_dir: Optional[str] = None) -> Config:
+    """Read a config, apply ``--cfg-options`` and settle the work dir.
+
+    The work dir is ``work_dir`` if given, else the config's own, else
+    ``./work_dirs/<config name>``.
+    """
+    cfg = Config.fromfile(path)
+    cfg.launcher = launcher
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(path))[0])
+    return cfg
 
 
 def adapt_distributed_cfg(cfg: Config) -> Config:
