@@ -16,7 +16,8 @@ allocated or computed, so counting a 2048 x 2048 ViT costs almost no
 memory and time.
 """
 import math
-from typing import Callable, Dict, Optional, Sequence
+from contextlib import contextmanager
+from typing import Callable, Dict, Iterator, Optional, Sequence
 
 import torch
 from torch import nn
@@ -53,15 +54,42 @@ def _c2c(x_shape, dim, *args, out_shape=None, **kwargs) -> int:
     return _fft_flops(x_shape, dim, 5.0)
 
 
+def _sdpa_cpu(q_shape, k_shape, v_shape, *args, out_shape=None,
+              **kwargs) -> int:
+    """``Q K^T`` and ``A V`` of the CPU flash attention kernel."""
+    b, h, lq, e = q_shape
+    s, ev = k_shape[-2], v_shape[-1]
+    return 2 * b * h * lq * s * (e + ev)
+
+
 def fft_flop_mapping() -> Dict[object, Callable]:
-    """``custom_mapping`` for :class:`FlopCounterMode` covering aten FFTs."""
+    """``custom_mapping`` for :class:`FlopCounterMode`: aten FFTs and the
+    CPU flash-attention kernel (not in torch's registry; the CUDA kernels
+    are)."""
     aten = torch.ops.aten
-    return {aten._fft_r2c: _r2c, aten._fft_c2r: _c2r, aten._fft_c2c: _c2c}
+    mapping = {aten._fft_r2c: _r2c, aten._fft_c2r: _c2r,
+               aten._fft_c2c: _c2c}
+    cpu_sdpa = getattr(aten, '_scaled_dot_product_flash_attention_for_cpu',
+                       None)
+    if cpu_sdpa is not None:
+        mapping[cpu_sdpa] = _sdpa_cpu
+    return mapping
 
 
-def fake_mode() -> FakeTensorMode:
-    """A fake-tensor mode: build the model and count inside it."""
-    return FakeTensorMode(allow_non_fake_inputs=True)
+@contextmanager
+def fake_mode() -> Iterator[FakeTensorMode]:
+    """A fake-tensor mode: count inside it without computing.
+
+    The process-wide caches of DCT matrices and FFT tables are cleared on
+    exit, so no fake tensor created while counting outlives the mode.
+    """
+    try:
+        with FakeTensorMode(allow_non_fake_inputs=True) as mode:
+            yield mode
+    finally:
+        from rsvheat_mm.models.utils import fast_dct, heat_math
+        heat_math._cached_dct.cache_clear()
+        fast_dct._tables.cache_clear()
 
 
 def count_macs(model: nn.Module, input_shape: Sequence[int],

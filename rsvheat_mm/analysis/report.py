@@ -137,7 +137,7 @@ def markdown(results: List[Dict], fits: List[Dict], comparisons: List[Dict],
             f'{_fmt(r["sec_per_iter"] * 1e3 / r["batch"], ".1f") if ok else "-"}'
             f' | {_fmt(r.get("peak_mem_mb"), ".0f")} | '
             f'{_fmt(r.get("net_mem_mb"), ".0f")} | '
-            f'{_fmt(None if m is None else m / 1e9, ".1f")} | '
+            f'{_fmt(None if m is None else m / 1e9, ".4g")} | '
             f'{_fmt(r.get("params_m"), ".1f")} |')
     lines += ['', '**Fitted exponents** (cost ~ pixels^e)', '',
               '| model | mode | batch | sizes | time e | net-memory e |',

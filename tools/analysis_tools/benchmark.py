@@ -148,6 +148,7 @@ def count_all_macs(specs, sizes, device: str) -> dict:
                     # real (CPU) weights, fake activations: no memory, no time
                     model = build_model(spec, size)
                     model.eval()
+                    model.requires_grad_(False)
                     with fake_mode():
                         if spec['family'] == 'rsvheat':
                             model.switch_to_deploy(size)
