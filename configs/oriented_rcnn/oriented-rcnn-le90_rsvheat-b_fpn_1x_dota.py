@@ -9,7 +9,9 @@
 # Schedule:  1x = 12 epochs, linear warm-up 500 iters, lr x0.1 at epochs 8
 #            and 11 (mmrotate schedule_1x).
 # Batch:     2 images on 1 GPU (mmrotate's DOTA setting); scale lr linearly.
-# Metric:    val: DOTAMetric mAP (VOC07 11-point at IoU 0.5, on tiles).
+# Metric:    val: DOTAMetric mAP (VOC07 11-point at IoU 0.5) on the
+#            trainval tiles (mmrotate's base setting; DOTA has no public
+#            val labels split off).
 #            test: the tiles of the test images are merged to full images
 #            (rotated NMS, IoU 0.1) and written as DOTA Task1 files + zip
 #            for the evaluation server (DetSubmissionMetric).

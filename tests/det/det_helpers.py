@@ -8,7 +8,8 @@ REPO = Path(__file__).resolve().parents[2]
 CONFIGS = {
     'dior': 'configs/faster_rcnn/faster-rcnn_rsvheat-b_fpn_1x_dior.py',
     'sar': 'configs/faster_rcnn/faster-rcnn_rsvheat-b_fpn_1x_sar-aircraft.py',
-    'dota': 'configs/oriented_rcnn/oriented-rcnn-le90_rsvheat-b_fpn_1x_dota.py',
+    'dota':
+    'configs/oriented_rcnn/oriented-rcnn-le90_rsvheat-b_fpn_1x_dota.py',
     'fair1m':
     'configs/oriented_rcnn/oriented-rcnn-le90_rsvheat-b_fpn_1x_fair1m.py',
 }

@@ -11,8 +11,9 @@ pytest.importorskip('mmrotate')
 from mmrotate.structures.bbox import qbox2rbox, rbox2qbox  # noqa: E402
 
 from rsvheat_mm.det.annotations import parse_dota_txt, parse_fair1m_xml  # noqa
-from rsvheat_mm.det.merge import (merge_by_image, merge_tile_detections,  # noqa
-                                  nms_merge, rbox_to_poly, shift_boxes)
+from rsvheat_mm.det.merge import (  # noqa: E402
+    merge_by_image, merge_tile_detections, nms_merge, rbox_to_poly,
+    shift_boxes)
 from rsvheat_mm.det.metrics import DetSubmissionMetric  # noqa: E402
 from rsvheat_mm.det.split import split_image  # noqa: E402
 from rsvheat_mm.det.submission import (write_dota_task1,  # noqa: E402
