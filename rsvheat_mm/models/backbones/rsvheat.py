@@ -751,6 +751,10 @@ class RSvHeat(BaseModule):
         self._check_input(x)
         parts = self._select_stem(x, modality)
         x = torch.cat([self.stems[n](x[:, s]) for n, s in parts], dim=0)
+        # channels-last storage: the per-channel LayerNorms, the Linear
+        # layers and the spectral path then see contiguous [B, H, W, C] views
+        # (no transposed copies), and depthwise convs run their fast kernels
+        x = x.contiguous(memory_format=torch.channels_last)
         outs = []
         for i, stage in enumerate(self.stages):
             size = tuple(x.shape[-2:])
