@@ -105,7 +105,9 @@ def test_benchmark_tool_tiny_run(tmp_path, repo_root):
     assert [h['h'] for h in data['hco']] == [8, 17]
     assert all(h['rel_err_fft'] < 1e-5 for h in data['hco'])
     md = (out / 'benchmark.md').read_text()
-    assert md.count('\n| rs |') == 2 and '| vt | 64 |' in md
+    for m in ('rs', 'vt'):  # one results row per model and size
+        for size in (32, 64):
+            assert md.count(f'\n| {m} | {size} | 1 | fwd | ok |') == 1
     assert '**Side by side**' in md and '**HCO paths**' in md
     png = (out / 'benchmark.png').read_bytes()
     assert png[:8] == b'\x89PNG\r\n\x1a\n' and len(png) > 5000
