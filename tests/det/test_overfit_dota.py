@@ -1,6 +1,7 @@
 """Integration: a tiny RSvHeat Oriented R-CNN overfits the real DOTA tile.
 
-The tile (4 planes) is trained at 256 px (x0.25 of its 1024 px label frame)
+The tile (4 planes) is trained at 192 px (x0.1875 of its 1024 px label
+frame; measured: mAP 0.55 after 40 iterations, 59 CPU-s)
 and evaluated with mmrotate's ``DOTAMetric``: mAP (IoU 0.5) >= 0.5.
 """
 import sys
@@ -15,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from det_helpers import (CONFIGS, REPO, dataset_cfgs,  # noqa: E402
                          runner_cfg, shrink_model)
 
-ITERS = 150
+ITERS = 80
 LR = 1e-3
 
 
@@ -25,7 +26,7 @@ def test_overfit_real_dota_tile(shared_data, tmp_path):
     from mmengine.runner import Runner
     cfg = Config.fromfile(str(REPO / CONFIGS['dota']))
     shrink_model(cfg.model)
-    train, test = dataset_cfgs('dota', cfg, shared_data, tmp_path)
+    train, test = dataset_cfgs('dota', cfg, shared_data, tmp_path, size=192)
     runner_cfg(cfg, train, test, tmp_path / 'w', iters=ITERS,
                evaluator=dict(type='DOTAMetric', metric='mAP'))
     cfg.optim_wrapper.optimizer.lr = LR
