@@ -18,6 +18,7 @@ Conventions: the DCT matrix ``D_N[n, p] = a_n cos(pi n (p + 1/2) / N)`` with
 ``scipy.fft.dct(type=2, norm='ortho')``. Frequencies ``w_n = pi n / N``.
 """
 import math
+from contextlib import nullcontext
 from functools import lru_cache
 from typing import Tuple
 
@@ -117,7 +118,10 @@ def _spectral(x: Tensor, method: str, matrix_fn, fft_fn) -> Tensor:
         raise ValueError(f'expected a channels-last [B, H, W, C] tensor, '
                          f'got shape {tuple(x.shape)}')
     path = choose_method(x.shape[1], x.shape[2], x.device, method)
-    with torch.autocast(x.device.type, enabled=False):
+    dev = x.device.type
+    no_amp = (torch.autocast(dev, enabled=False)
+              if torch.amp.is_autocast_available(dev) else nullcontext())
+    with no_amp:
         y = x.to(_spectral_dtype(x))
         y = matrix_fn(y) if path == 'matrix' else fft_fn(y)
     return y.to(x.dtype)
