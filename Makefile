@@ -3,7 +3,7 @@
 #   make demo      install, then train + evaluate + draw the demo model
 #   make test      install, then run the test suite
 PY := .venv/bin/python
-DEMO_CFG := configs/demo/upernet_rsvheat-demo_300it_synthetic-rs-128.py
+DEMO_CFG := configs/demo/upernet_rsvheat-demo_600it_synthetic-rs-128.py
 DEMO_DIR := work_dirs/demo
 
 .PHONY: install demo test test-fast clean
@@ -13,8 +13,8 @@ install:
 
 demo: install
 	$(PY) tools/train.py $(DEMO_CFG) --work-dir $(DEMO_DIR)
-	$(PY) tools/test.py $(DEMO_CFG) $(DEMO_DIR)/iter_300.pth --work-dir $(DEMO_DIR)/test
-	$(PY) tools/visualize_predictions.py $(DEMO_CFG) $(DEMO_DIR)/iter_300.pth --out $(DEMO_DIR)/predictions.png
+	$(PY) tools/test.py $(DEMO_CFG) $(DEMO_DIR)/iter_600.pth --work-dir $(DEMO_DIR)/test
+	$(PY) tools/visualize_predictions.py $(DEMO_CFG) $(DEMO_DIR)/iter_600.pth --out $(DEMO_DIR)/predictions.png
 
 test: install
 	$(PY) -m pytest tests -q -p no:cacheprovider --durations=15

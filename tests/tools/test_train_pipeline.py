@@ -15,7 +15,7 @@ from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
 REPO = Path(__file__).resolve().parents[2]
-DEMO = REPO / 'configs/demo/upernet_rsvheat-demo_300it_synthetic-rs-128.py'
+DEMO = REPO / 'configs/demo/upernet_rsvheat-demo_600it_synthetic-rs-128.py'
 sys.path.insert(0, str(REPO / 'tools'))
 import train as train_tool  # noqa: E402
 

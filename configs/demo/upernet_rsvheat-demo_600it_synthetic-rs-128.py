@@ -6,8 +6,8 @@
 # the predictions.
 # Model: RSvHeat custom arch (embed_dims 32, depths 1-1-2-1, SCE on) + UPerHead.
 # Optimizer: AdamW lr 2e-3, wd 0.05 (no decay on FVE/SCE/norms/biases/gamma),
-# schedule: 300 iterations, linear warm-up 30 iters then poly decay,
-# batch 4 x 128 px tiles on 1 process. Validation every 150 iterations.
+# schedule: 600 iterations, linear warm-up 60 iters then poly decay,
+# batch 4 x 128 px tiles on 1 process. Validation every 300 iterations.
 custom_imports = dict(imports=['rsvheat_mm'], allow_failed_imports=False)
 default_scope = 'mmseg'
 
@@ -100,14 +100,14 @@ optim_wrapper = dict(
             'backbone.sce': dict(decay_mult=0.0),
             '.gamma': dict(decay_mult=0.0),
         }))
-max_iters = 300
+max_iters = 600
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=30),
-    dict(type='PolyLR', eta_min=1e-5, power=1.0, begin=30, end=max_iters,
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=60),
+    dict(type='PolyLR', eta_min=1e-5, power=1.0, begin=60, end=max_iters,
          by_epoch=False)
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,
-                 val_interval=150)
+                 val_interval=300)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 
@@ -115,7 +115,7 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=20, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=150,
+    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=300,
                     max_keep_ckpts=2, save_last=True),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'))
