@@ -8,11 +8,10 @@ import pytest
 from PIL import Image
 
 import rsvheat_mm  # noqa: F401
-from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 from rsvheat_mm.datasets.levir_cd import LEVIRCDPairDataset
 
-init_default_scope('mmseg')
+DEFAULT_SCOPE = 'mmseg'  # applied per test by tests/conftest.py
 
 LOAD = [dict(type='LoadMultiImageFromFiles'),
         dict(type='LoadMappedAnnotations')]

@@ -15,11 +15,10 @@ from mmengine.dataset import pseudo_collate
 from mmseg.registry import MODELS
 
 import rsvheat_mm  # noqa: F401
-from mmengine.registry import init_default_scope
 from rsvheat_mm.datasets.levir_cd import LEVIRCDPairDataset
 from rsvheat_mm.evaluation.change_metric import ChangeDetectionMetric
 
-init_default_scope('mmseg')
+DEFAULT_SCOPE = 'mmseg'  # applied per test by tests/conftest.py
 
 MAX_ITERS = 400
 MEAN = [123.675, 116.28, 103.53] * 2

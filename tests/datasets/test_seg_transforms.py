@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 import rsvheat_mm  # noqa: F401
-from mmengine.registry import init_default_scope
 from mmcv.transforms import Compose
 from rsvheat_mm.datasets.transforms import read_label, read_raster
 from rsvheat_mm.datasets.transforms.multi_image import (
@@ -15,7 +14,7 @@ from rsvheat_mm.datasets.transforms.multi_image import (
     MultiImgRandomResize, MultiImgRandomRotate90, PackMultiImgSegInputs,
     SARLogScale)
 
-init_default_scope('mmseg')
+DEFAULT_SCOPE = 'mmseg'  # applied per test by tests/conftest.py
 
 
 def _sample(h=40, w=56, seed=0):

@@ -15,7 +15,7 @@ from det_helpers import (CONFIGS, REPO, rbox_pipelines,  # noqa: E402
 
 def test_submission_tool_writes_task1_and_pkl(shared_data, tmp_path):
     from mmengine.config import Config
-    from mmengine.registry import init_default_scope
+    from mmengine.registry import DefaultScope
 
     import rsvheat_mm  # noqa: F401
     from mmrotate.registry import MODELS
@@ -30,8 +30,8 @@ def test_submission_tool_writes_task1_and_pkl(shared_data, tmp_path):
         data_prefix=dict(img_path='images/'), pipeline=test_p)
     cfg_path = tmp_path / 'tiny.py'
     cfg.dump(str(cfg_path))
-    init_default_scope('mmrotate')
-    model = MODELS.build(cfg.model)
+    with DefaultScope.overwrite_default_scope('mmrotate'):
+        model = MODELS.build(cfg.model)
     ckpt = tmp_path / 'tiny.pth'
     torch.save(dict(state_dict=model.state_dict()), str(ckpt))
 

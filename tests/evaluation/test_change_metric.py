@@ -8,12 +8,11 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 import rsvheat_mm  # noqa: F401
-from mmengine.registry import init_default_scope
 from mmseg.registry import METRICS
 from rsvheat_mm.evaluation.change_metric import (ChangeDetectionMetric,
                                                  change_scores)
 
-init_default_scope('mmseg')
+DEFAULT_SCOPE = 'mmseg'  # applied per test by tests/conftest.py
 
 
 def _sample(pred, gt) -> dict:

@@ -6,10 +6,9 @@ from mmseg.structures import SegDataSample
 from mmengine.structures import PixelData
 
 import rsvheat_mm  # noqa: F401
-from mmengine.registry import init_default_scope
 from rsvheat_mm.models.segmentors import PyramidFusionNeck
 
-init_default_scope('mmseg')
+DEFAULT_SCOPE = 'mmseg'  # applied per test by tests/conftest.py
 
 TINY = dict(embed_dims=8, depths=[1, 1, 1, 1])
 
