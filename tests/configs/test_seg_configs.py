@@ -11,6 +11,8 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+DEFAULT_SCOPE = 'mmseg'  # applied per test by tests/conftest.py
+
 REPO = Path(__file__).resolve().parents[2]
 CONFIGS = {
     'potsdam': 'configs/upernet/upernet_rsvheat-b_8xb2-80k_potsdam-512x512.py',
