@@ -50,6 +50,7 @@ def main(argv=None) -> int:
         UnknownLayoutError, convert_state_dict, extract_state_dict,
         infer_arch)
     from rsvheat_mm.models.backbones.rsvheat import RSvHeat, resize_embedding
+    from rsvheat_mm.models.utils.heat_math import stage_sizes
     from rsvheat_mm.utils.checkpoint import load_checkpoint_file
 
     try:
@@ -82,8 +83,7 @@ def main(argv=None) -> int:
     if args.img_size:
         h = args.img_size[0]
         w = args.img_size[-1]
-        for i in range(8):
-            size = (-(-(-(-h // 4)) // 2**i), -(-(-(-w // 4)) // 2**i))
+        for i, size in enumerate(stage_sizes(h, w, num_stages=8)):
             for name, mode in (('fve', args.fve_resize), ('sce', 'bilinear')):
                 k = f'{name}.{i}'
                 if k in sd and tuple(sd[k].shape[:2]) != size:

@@ -39,7 +39,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from ...registry import ALL_HOSTS, MODELS, register
-from ..utils.heat_math import decay_map, heat_transform
+from ..utils.heat_math import decay_map, heat_transform, stage_sizes
 
 __all__ = ['RSvHeat', 'HeatBlock', 'HeatConduction', 'LayerNorm2d']
 
@@ -396,9 +396,7 @@ class RSvHeat(BaseModule):
         })
 
         # per-stage FVE / SCE at the stored (pretraining) size
-        h0, w0 = -(-self.img_size[0] // 4), -(-self.img_size[1] // 4)
-        self.stored_sizes = [(max(1, -(-h0 // 2**i)), max(1, -(-w0 // 2**i)))
-                             for i in range(self.num_stages)]
+        self.stored_sizes = list(stage_sizes(*self.img_size, self.num_stages))
         self.fve = nn.ParameterList([
             nn.Parameter(torch.zeros(h, w, c))
             for (h, w), c in zip(self.stored_sizes, self.num_features)
@@ -624,12 +622,7 @@ class RSvHeat(BaseModule):
     # ---------------------------------------------------------- forward
     def feature_sizes(self, height: int, width: int) -> List[SizeT]:
         """(H, W) of every stage's feature map for an input size."""
-        h, w = -(-height // 4), -(-width // 4)
-        sizes = []
-        for _ in range(self.num_stages):
-            sizes.append((h, w))
-            h, w = -(-h // 2), -(-w // 2)
-        return sizes
+        return list(stage_sizes(height, width, self.num_stages))
 
     def _cached(self, key: tuple, params: Sequence[Tensor], fn):
         """Return ``fn()``, cached under ``key`` when no gradient is needed.
