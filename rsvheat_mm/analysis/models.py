@@ -12,6 +12,9 @@ Names (``--models``):
                    Suffix ``@matrix`` / ``@fft`` / ``@auto`` forces the DCT
                    path (default ``auto``); in forward mode the decays are
                    precomputed with ``switch_to_deploy(size)``.
+``rsvheat-*-lean`` The same model with ``cache_decays=False`` (lean mode: no
+                   decay or resized FVE/SCE is kept; each block computes
+                   its decay in its forward, so ``to_k(FVE)`` is counted).
 ``swin-b``         mmpretrain ``SwinTransformer('base')``, fixed 7 x 7 window
                    (all four stages returned).
 ``swin-b-win32``   Swin-B with ``window_size = input / 32`` (7 at 224), the
@@ -26,7 +29,8 @@ Names (``--models``):
 =================  ==========================================================
 
 Custom entries (tiny test models): ``NAME=FAMILY:JSON`` where FAMILY is
-``rsvheat``, ``swin``, ``vit`` or ``vit-win`` and JSON the ``arch`` dict.
+``rsvheat``, ``rsvheat-lean``, ``swin``, ``vit`` or ``vit-win`` and JSON the
+``arch`` dict.
 """
 import json
 from typing import Callable, Dict, Optional, Tuple
@@ -38,7 +42,8 @@ __all__ = ['ModelSpec', 'parse_model', 'build_model', 'DEFAULT_MODELS',
 
 
 class ModelSpec(dict):
-    """``dict(name, family, arch, dct)`` describing one benchmarked model."""
+    """``dict(name, family, arch, dct, lean)`` describing one benchmarked
+    model (``lean``: RSvHeat with ``cache_decays=False``)."""
 
     @property
     def name(self) -> str:
@@ -65,6 +70,8 @@ def parse_model(text: str) -> ModelSpec:
     if '=' in text:
         name, rest = text.split('=', 1)
         family, _, arch = rest.partition(':')
+        lean = family == 'rsvheat-lean'
+        family = 'rsvheat' if lean else family
         if family not in _FAMILIES:
             raise ValueError(f'--models {text!r}: family {family!r} is not '
                              f'one of {_FAMILIES} (NAME=FAMILY:JSON)')
@@ -77,6 +84,9 @@ def parse_model(text: str) -> ModelSpec:
     else:
         name = text
         base = name.split('@')[0]
+        lean = base.endswith('-lean') and \
+            KNOWN_MODELS.get(base[:-5], ('', ))[0] == 'rsvheat'
+        base = base[:-5] if lean else base
         if base not in KNOWN_MODELS:
             raise ValueError(f'--models: unknown model {text!r}; known: '
                              f'{sorted(KNOWN_MODELS)} (or NAME=FAMILY:JSON)')
@@ -88,13 +98,13 @@ def parse_model(text: str) -> ModelSpec:
     if dct != 'auto' and family != 'rsvheat':
         raise ValueError(f'--models {text!r}: only RSvHeat models take a '
                          f'@{dct} suffix')
-    return ModelSpec(name=name, family=family, arch=arch, dct=dct)
+    return ModelSpec(name=name, family=family, arch=arch, dct=dct, lean=lean)
 
 
-def _rsvheat(arch, size: int) -> nn.Module:
+def _rsvheat(arch, size: int, lean: bool = False) -> nn.Module:
     from rsvheat_mm.models.backbones.rsvheat import RSvHeat
     return RSvHeat(arch=arch, img_size=224, drop_path_rate=0.,
-                   check_finite=False)
+                   check_finite=False, cache_decays=not lean)
 
 
 def _swin(arch, size: int, scaled: bool) -> nn.Module:
@@ -138,6 +148,8 @@ def preload(spec: ModelSpec) -> None:
 
 def build_model(spec: ModelSpec, size: int) -> nn.Module:
     """Build ``spec`` for square inputs of ``size`` px (on the CPU)."""
+    if spec['family'] == 'rsvheat':
+        return _rsvheat(spec['arch'], size, spec.get('lean', False))
     return _BUILDERS[spec['family']](spec['arch'], size)
 
 
@@ -153,4 +165,6 @@ def describe(spec: ModelSpec, size: Optional[int] = None) -> str:
     }[fam]
     arch = arch if isinstance(arch, str) else json.dumps(arch)
     extra = f', DCT {spec["dct"]}' if fam == 'rsvheat' else ''
+    if spec.get('lean'):
+        extra += ', cache_decays=False (lean)'
     return f'{text} arch={arch}{extra}'

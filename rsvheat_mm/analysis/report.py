@@ -1,7 +1,7 @@
 """Tables, fitted exponents, target checks, JSON and the log-log plot."""
 import json
 import math
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 __all__ = ['fit_exponent', 'fit_all', 'compare', 'markdown', 'write_json',
            'plot_loglog', 'TARGETS']
@@ -66,14 +66,23 @@ def _ratio(a: Optional[float], b: Optional[float]) -> Optional[float]:
     return a / b
 
 
-def compare(results: List[Dict], ref: str,
+def compare(results: List[Dict], ref: Union[str, Sequence[str]],
             macs: Dict[Tuple[str, int], float]) -> List[Dict]:
     """``ref`` against every other model at every common (size, mode, batch).
 
     Ratios: ``throughput`` = ref img/s / other img/s; ``memory`` = ref net
     memory / other net memory; ``macs`` = ref MACs / other MACs. A target
     verdict is attached at 1024 px for the baselines in :data:`TARGETS`.
+    Several references (a list) are each compared with every model that is
+    not an earlier reference (so no pair appears twice).
     """
+    if not isinstance(ref, str):
+        rows, done = [], []
+        for one in ref:
+            rows += [row for row in compare(results, one, macs)
+                     if row['other'] not in done]
+            done.append(one)
+        return rows
     rows = []
     for r in results:
         if r['model'] == ref:

@@ -10,6 +10,7 @@ from rsvheat_mm.analysis.report import compare, fit_all, fit_exponent
 
 TINY = [
     'rs=rsvheat:{"embed_dims": 8, "depths": [1, 1, 1, 1]}',
+    'rl=rsvheat-lean:{"embed_dims": 8, "depths": [1, 1, 1, 1]}',
     'vt=vit:{"embed_dims": 16, "num_layers": 1, "num_heads": 1, '
     '"feedforward_channels": 32}',
 ]
@@ -40,6 +41,29 @@ def test_compare_checks_targets():
     fits = fit_all(rows)  # one size per series: no exponent, no crash
     assert [(f['model'], f['time_exponent']) for f in fits] == [
         ('rsvheat-b', None), ('vit-b', None)]
+
+
+def test_several_references_each_pair_once():
+    rows = [dict(model=m, size=512, mode='fwd', batch=2, status='ok',
+                 img_per_s=v, sec_per_iter=2 / v, net_mem_mb=10. * v)
+            for m, v in (('a', 4.), ('b', 2.), ('c', 1.))]
+    pairs = [(c['ref'], c['other'], c['throughput'])
+             for c in compare(rows, ['a', 'b'], {})]
+    assert pairs == [('a', 'b', 2.), ('a', 'c', 4.), ('b', 'c', 2.)]
+
+
+def test_model_names_lean_and_dct_suffixes():
+    from rsvheat_mm.analysis.models import build_model, parse_model
+    spec = parse_model('rsvheat-b-lean@fft')
+    assert (spec['arch'], spec['dct'], spec['lean']) == ('base', 'fft', True)
+    assert not parse_model('rsvheat-t')['lean']
+    tiny = parse_model(
+        'x=rsvheat-lean:{"embed_dims": 8, "depths": [1, 1, 1, 1]}')
+    assert tiny['family'] == 'rsvheat' and tiny['lean']
+    assert build_model(tiny, 64).cache_decays is False
+    for bad in ('swin-b-lean', 'rsvheat-q-lean'):
+        with pytest.raises(ValueError, match='unknown model'):
+            parse_model(bad)
 
 
 def test_macs_count_dct_matmuls_and_ffts():
@@ -82,7 +106,7 @@ def test_macs_count_dct_matmuls_and_ffts():
 def test_benchmark_tool_tiny_run(tmp_path, repo_root):
     out = tmp_path / 'bench'
     cmd = [sys.executable, str(repo_root / 'tools/analysis_tools/benchmark.py'),
-           '--models', *TINY, '--ref', 'rs', '--sizes', '32', '64',
+           '--models', *TINY, '--ref', 'rs', 'rl', '--sizes', '32', '64',
            '--modes', 'fwd', '--repeat', '1', '--warmup', '0',
            '--time-cap', '30', '--threads', '1', '--hco-sweep',
            '--hco-shapes', '8x8x4', '17x9x2', '--out-dir', str(out)]
@@ -90,7 +114,8 @@ def test_benchmark_tool_tiny_run(tmp_path, repo_root):
     assert proc.returncode == 0, proc.stderr[-2000:]
     data = json.loads((out / 'benchmark.json').read_text())
     res = {(r['model'], r['size']): r for r in data['results']}
-    assert set(res) == {(m, s) for m in ('rs', 'vt') for s in (32, 64)}
+    assert set(res) == {(m, s) for m in ('rs', 'rl', 'vt')
+                        for s in (32, 64)}
     for r in res.values():
         assert r['status'] == 'ok', r
         assert r['img_per_s'] > 0 and r['peak_mem_mb'] > 0
@@ -98,14 +123,18 @@ def test_benchmark_tool_tiny_run(tmp_path, repo_root):
     macs = {(m['model'], m['size']): m['macs'] for m in data['macs']}
     assert macs[('rs', 64)] > macs[('rs', 32)] > 0
     assert macs[('vt', 64)] > macs[('vt', 32)] > 0
-    assert {f['model'] for f in data['fits']} == {'rs', 'vt'}
+    # lean mode makes the decays in every forward: to_k(FVE) is counted
+    assert macs[('rl', 64)] > macs[('rs', 64)]
+    assert {f['model'] for f in data['fits']} == {'rs', 'rl', 'vt'}
     assert all(f['time_exponent'] is not None for f in data['fits'])
-    assert {(c['other'], c['size']) for c in data['comparisons']} == {
-        ('vt', 32), ('vt', 64)}
+    assert {(c['ref'], c['other'], c['size'])
+            for c in data['comparisons']} == {
+        (r, o, s) for r, o in (('rs', 'rl'), ('rs', 'vt'), ('rl', 'vt'))
+        for s in (32, 64)}
     assert [h['h'] for h in data['hco']] == [8, 17]
     assert all(h['rel_err_fft'] < 1e-5 for h in data['hco'])
     md = (out / 'benchmark.md').read_text()
-    for m in ('rs', 'vt'):  # one results row per model and size
+    for m in ('rs', 'rl', 'vt'):  # one results row per model and size
         for size in (32, 64):
             assert md.count(f'\n| {m} | {size} | 1 | fwd | ok |') == 1
     assert '**Side by side**' in md and '**HCO paths**' in md

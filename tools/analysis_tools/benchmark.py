@@ -90,8 +90,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help='model names (rsvheat-t/s/b[@matrix|@fft], swin-b, '
                    'swin-b-win32, vit-b, vit-b-win), NAME=FAMILY:JSON for a '
                    'custom arch, or "none". Default: all of them')
-    p.add_argument('--ref', default='rsvheat-b',
-                   help='model the others are compared with')
+    p.add_argument('--ref', nargs='+', default=['rsvheat-b',
+                                                'rsvheat-b-lean'],
+                   help='model(s) the others are compared with (those run)')
     p.add_argument('--sizes', nargs='+', type=int,
                    default=[224, 512, 1024, 2048])
     p.add_argument('--batch', nargs='+', type=int, default=[1])
@@ -229,8 +230,8 @@ def main(argv=None) -> int:
     macs = {} if args.no_flops or not specs else count_all_macs(
         specs, args.sizes, args.device)
     fits = fit_all(results, args.fit_min_size)
-    comparisons = compare(results, args.ref, macs) if any(
-        s.name == args.ref for s in specs) else []
+    refs = [r for r in args.ref if any(s.name == r for s in specs)]
+    comparisons = compare(results, refs, macs)
     hco = None
     if args.hco_sweep:
         from rsvheat_mm.analysis.hco import DEFAULT_HCO_SHAPES, hco_sweep

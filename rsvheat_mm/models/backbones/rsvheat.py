@@ -101,7 +101,15 @@ class Downsample(nn.Module):
 
 
 class FFN(nn.Module):
-    """1x1 conv C -> rC, GELU, 1x1 conv rC -> C."""
+    """1x1 conv C -> rC, GELU, 1x1 conv rC -> C.
+
+    Without autograd (inference), GELU runs in place and a large map is
+    processed in ``ceil(ratio)`` bands of rows, so the hidden map never takes
+    more memory than the input (the FFN is per pixel: same result).
+    """
+
+    #: hidden maps of at least this many bytes are processed in row bands
+    CHUNK_BYTES = 1 << 25
 
     def __init__(self, dims: int, ratio: float = 4.) -> None:
         super().__init__()
@@ -109,8 +117,25 @@ class FFN(nn.Module):
         self.fc1 = nn.Conv2d(dims, hidden, 1)
         self.fc2 = nn.Conv2d(hidden, dims, 1)
 
+    def _mlp(self, x: Tensor) -> Tensor:
+        x = self.fc1(x)
+        if torch.is_grad_enabled():
+            return self.fc2(F.gelu(x))
+        return self.fc2(torch.ops.aten.gelu_(x))
+
     def forward(self, x: Tensor) -> Tensor:
-        return self.fc2(F.gelu(self.fc1(x)))
+        hidden_bytes = x.numel() * x.element_size() * \
+            self.fc1.out_channels // max(x.shape[1], 1)
+        n = min(math.ceil(self.fc1.out_channels / self.fc2.out_channels),
+                x.shape[2])
+        if torch.is_grad_enabled() or hidden_bytes < self.CHUNK_BYTES \
+                or n < 2:
+            return self._mlp(x)
+        out = torch.empty_like(x)  # keeps the memory format
+        bounds = [round(i * x.shape[2] / n) for i in range(n + 1)]
+        for r0, r1 in zip(bounds[:-1], bounds[1:]):
+            out[:, :, r0:r1] = self._mlp(x[:, :, r0:r1])
+        return out
 
 
 # --------------------------------------------------------------------------
@@ -151,20 +176,31 @@ class HeatConduction(nn.Module):
 
     def forward(self, x: Tensor, decay: Tensor,
                 sce: Optional[Tensor] = None) -> Tensor:
-        """x: [B, C, H, W]; decay: [H, W, C]; sce: [C, H, W] or None."""
+        """x: [B, C, H, W]; decay: [H, W, C]; sce: [C, H, W] or None.
+
+        Without autograd (inference) the element-wise steps run in place on
+        tensors this method created and intermediates are released as soon
+        as they are used, so fewer feature-map-sized buffers coexist.
+        """
+        inplace = not torch.is_grad_enabled()
+        device = x.device.type
         if self.use_sce:
-            x = self.norm1(F.relu(x + sce.to(x.dtype)))
+            x = x + sce.to(x.dtype)
+            x = self.norm1(F.relu(x, inplace=inplace))
         x = self.dwconv(x).permute(0, 2, 3, 1)  # channels-last view
         c = self.dims
         w, b = self.linear.weight, self.linear.bias
         # two GEMMs on weight halves give contiguous u and z (no split copy)
         u = F.linear(x, w[:c], b[:c])
         z = F.linear(x, w[c:], b[c:])
+        del x
         dtype = _at_least_fp32(u.dtype)
-        with torch.autocast(x.device.type, enabled=False):
+        with torch.autocast(device, enabled=False):
             u = heat_transform(u.to(dtype), decay.to(dtype))
         u = self.out_norm(u)
-        u = u * F.silu(z).to(u.dtype)
+        z = F.silu(z, inplace=inplace).to(u.dtype)
+        u = u.mul_(z) if inplace else u * z
+        del z
         return self.out_linear(u).permute(0, 3, 1, 2)
 
 
@@ -207,21 +243,32 @@ class HeatBlock(nn.Module):
         x = x if gamma is None else x * gamma.view(1, -1, 1, 1)
         return drop_path(x, self.drop_path_rate, self.training)
 
-    def _forward(self, x: Tensor, decay: Tensor,
-                 sce: Optional[Tensor]) -> Tensor:
+    def _forward(self, x: Tensor, decay: Optional[Tensor],
+                 sce: Optional[Tensor], fve: Optional[Tensor]) -> Tensor:
+        if decay is None:  # lean mode: made here, freed after the HCO
+            decay = self.op.compute_decay(fve)
         if self.post_norm:
             x = x + self._scale(self.norm1(self.op(x, decay, sce)),
                                 self.gamma1)
+            decay = None
             return x + self._scale(self.norm2(self.mlp(x)), self.gamma2)
         x = x + self._scale(self.op(self.norm1(x), decay, sce), self.gamma1)
+        decay = None
         return x + self._scale(self.mlp(self.norm2(x)), self.gamma2)
 
-    def forward(self, x: Tensor, decay: Tensor,
-                sce: Optional[Tensor] = None) -> Tensor:
+    def forward(self, x: Tensor, decay: Optional[Tensor],
+                sce: Optional[Tensor] = None,
+                fve: Optional[Tensor] = None) -> Tensor:
+        """x: [B, C, H, W]; decay: [H, W, C], or None to compute it from
+        ``fve`` ([H, W, C], the stage's resized FVE) inside the block (and,
+        with ``with_cp``, again in the backward pass instead of keeping
+        it)."""
+        if decay is None and fve is None:
+            raise ValueError('HeatBlock needs a decay or the FVE to make it')
         if self.with_cp and torch.is_grad_enabled() and x.requires_grad:
-            return cp.checkpoint(self._forward, x, decay, sce,
+            return cp.checkpoint(self._forward, x, decay, sce, fve,
                                  use_reentrant=False)
-        return self._forward(x, decay, sce)
+        return self._forward(x, decay, sce, fve)
 
 
 class HeatStage(nn.Module):
@@ -231,10 +278,15 @@ class HeatStage(nn.Module):
         super().__init__()
         self.blocks = nn.ModuleList(blocks)
 
-    def forward(self, x: Tensor, decays: Sequence[Tensor],
-                sce: Optional[Tensor]) -> Tensor:
+    def forward(self, x: Tensor, decays: Optional[Sequence[Tensor]],
+                sce: Optional[Tensor],
+                fve: Optional[Tensor] = None) -> Tensor:
+        """``decays``: one per block, or None to let every block compute
+        its own from ``fve`` (lean mode)."""
+        if decays is None:
+            decays = [None] * len(self.blocks)
         for block, decay in zip(self.blocks, decays):
-            x = block(x, decay, sce)
+            x = block(x, decay, sce, fve)
         return x
 
 
@@ -314,6 +366,17 @@ class RSvHeat(BaseModule):
         with_cp: Gradient checkpointing in every block. Defaults to False.
         min_size: Smallest accepted input side, in pixels. Defaults to 32.
         check_finite: Raise on NaN/Inf inputs. Defaults to True.
+        cache_decays: Keep the size-dependent tensors -- every block's decay
+            ``exp(-k w^2)`` and the resized FVE / SCE -- between forwards
+            when no gradient is needed, and precompute them in
+            :meth:`switch_to_deploy`: fastest for repeated inputs of one
+            size. False (lean mode) keeps none of them: each block computes
+            its decay in its own forward and frees it afterwards (with
+            ``with_cp``, recomputes it in the backward pass), which saves
+            ``sum_i depth_i * H_i * W_i * C_i`` floats -- about 0.26 GB for
+            ``base`` at 1024 x 1024, 1 GB at 2048 x 2048 -- for one extra
+            ``C x C`` GEMM over the map per block and forward. Outputs are
+            identical. Defaults to True.
         init_cfg: ``dict(type='Pretrained', checkpoint=..., prefix=...)``
             loads (and converts, and resizes) a checkpoint of this plugin or
             of the official vHeat / RS-vHeat releases; shape mismatches
@@ -356,6 +419,7 @@ class RSvHeat(BaseModule):
                  with_cp: bool = False,
                  min_size: int = 32,
                  check_finite: bool = True,
+                 cache_decays: bool = True,
                  init_cfg: Optional[Union[dict, List[dict]]] = None,
                  pretrained: Optional[str] = None) -> None:
         if pretrained is not None:  # mmseg's EncoderDecoder passes this
@@ -379,6 +443,7 @@ class RSvHeat(BaseModule):
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
         self.with_cp = with_cp
+        self.cache_decays = bool(cache_decays)
         if fve_resize not in self._resizes:
             raise ValueError(f'fve_resize={fve_resize!r}: choose one of '
                              f'{self._resizes}')
@@ -595,7 +660,9 @@ class RSvHeat(BaseModule):
 
         The decays become non-persistent buffers (never saved); inputs of
         other sizes still work (computed on the fly). ``train()`` or
-        ``switch_to_deploy(None)`` undoes it.
+        ``switch_to_deploy(None)`` undoes it. With ``cache_decays=False``
+        nothing is precomputed (lean mode keeps no decays); the model is
+        only put in eval mode and the size recorded.
         """
         for stage in self.stages:
             for block in stage.blocks:
@@ -606,6 +673,9 @@ class RSvHeat(BaseModule):
         h, w = _to_pair(img_size)
         self.eval()
         sizes = self.feature_sizes(h, w)
+        if not self.cache_decays:
+            self._deploy_size = (h, w)
+            return
         with torch.no_grad():
             for i, stage in enumerate(self.stages):
                 fve = self._stage_embedding('fve', i, sizes[i])
@@ -650,6 +720,8 @@ class RSvHeat(BaseModule):
         """FVE or SCE of stage ``i`` resized to ``size`` (cached when safe)."""
         param = (self.fve if name == 'fve' else self.sce)[i]
         mode = self.fve_resize if name == 'fve' else 'bilinear'
+        if not self.cache_decays:
+            return resize_embedding(param, size, mode)
         return self._cached((name, i, size, param.dtype, param.device),
                             [param],
                             lambda: resize_embedding(param, size, mode))
@@ -743,10 +815,14 @@ class RSvHeat(BaseModule):
         """
         self._check_input(x)
         parts = self._select_stem(x, modality)
-        x = torch.cat([self.stems[n](x[:, s]) for n, s in parts], dim=0)
-        # channels-last storage: the per-channel LayerNorms, the Linear
-        # layers and the spectral path then see contiguous [B, H, W, C] views
-        # (no transposed copies), and depthwise convs run their fast kernels
+        # channels-last storage from the stem on: the per-channel LayerNorms,
+        # the Linear layers and the spectral path then see contiguous
+        # [B, H, W, C] views (no transposed copies), and depthwise convs run
+        # their fast kernels
+        x = torch.cat([
+            self.stems[n](x[:, s].contiguous(
+                memory_format=torch.channels_last)) for n, s in parts
+        ], dim=0)
         x = x.contiguous(memory_format=torch.channels_last)
         outs = []
         for i, stage in enumerate(self.stages):
@@ -754,7 +830,11 @@ class RSvHeat(BaseModule):
             sce = None
             if self.sce is not None:
                 sce = self._stage_embedding('sce', i, size).permute(2, 0, 1)
-            x = stage(x, self._stage_decays(i, size), sce)
+            if self.cache_decays:
+                x = stage(x, self._stage_decays(i, size), sce)
+            else:  # lean: each block makes (and frees) its own decay
+                x = stage(x, None, sce, self._stage_embedding('fve', i, size))
+            del sce
             if i in self.out_indices:
                 out = getattr(self, f'norm{i}')(x.permute(0, 2, 3, 1))
                 outs.append(self._fuse(out.permute(0, 3, 1, 2).contiguous(),

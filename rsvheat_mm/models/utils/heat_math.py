@@ -164,7 +164,11 @@ def heat_transform(u: Tensor, decay: Tensor, method: str = 'auto') -> Tensor:
                          f'signal shape {tuple(u.shape[1:])} (H, W, C)')
 
     def matrix(x: Tensor) -> Tensor:
-        return _idct2d_matrix(_dct2d_matrix(x) * decay.to(x.dtype))
+        y = _dct2d_matrix(x)
+        # in place when autograd needs neither factor (one map fewer)
+        y = y.mul_(decay.to(x.dtype)) if not torch.is_grad_enabled() \
+            else y * decay.to(x.dtype)
+        return _idct2d_matrix(y)
 
     def fft(x: Tensor) -> Tensor:
         return heat_transform_fft(x, decay.to(x.dtype))

@@ -185,6 +185,58 @@ def test_deploy_mode_same_outputs_and_undone_by_train():
     assert getattr(m.stages[0].blocks[0].op, 'deploy_decay', None) is None
 
 
+@pytest.mark.parametrize('post_norm,chunk', [(False, False), (True, True)])
+def test_inference_without_autograd_equals_with_autograd(post_norm, chunk,
+                                                         monkeypatch):
+    """The in-place inference path (no_grad; FFN in row bands) gives the
+    autograd path's outputs and leaves the caller's input untouched."""
+    from rsvheat_mm.models.backbones.rsvheat import FFN
+    if chunk:  # every FFN of the tiny model runs in bands of rows
+        monkeypatch.setattr(FFN, 'CHUNK_BYTES', 0)
+    arch = dict(TINY, post_norm=post_norm, layer_scale=0.5, mlp_ratio=3.5)
+    m = tiny(arch=arch).double().eval()
+    x = torch.rand(2, 3, 48, 56, dtype=torch.float64) + 0.1
+    x0 = x.clone()
+    ref = m(x)
+    with torch.no_grad():
+        out = m(x)
+    assert torch.equal(x, x0)
+    for a, b in zip(ref, out):
+        assert rel_err(b, a.detach()) < 1e-12
+
+
+@pytest.mark.parametrize('with_cp', [False, True])
+def test_lean_mode_same_outputs_and_gradients_and_keeps_nothing(with_cp):
+    torch.manual_seed(0)
+    arch = dict(TINY, post_norm=True, layer_scale=0.5)
+    a = tiny(arch=arch, drop_path_rate=0., with_cp=with_cp).double()
+    b = tiny(arch=arch, drop_path_rate=0., with_cp=with_cp,
+             cache_decays=False).double()
+    with torch.no_grad():  # non-trivial FVE / SCE (no zeros)
+        for p in list(a.fve) + list(a.sce):
+            p.copy_(torch.rand_like(p) + 0.05)
+    b.load_state_dict(a.state_dict())
+    x = torch.rand(2, 3, 72, 52, dtype=torch.float64, requires_grad=True)
+    la = sum(o.square().mean() for o in a(x))
+    lb = sum(o.square().mean() for o in b(x))
+    la.backward()
+    lb.backward()
+    assert rel_err(lb.item(), la.item()) < 1e-12
+    for (n, p), q in zip(a.named_parameters(), b.parameters()):
+        assert rel_err(q.grad, p.grad) < 1e-10, n
+    a.eval()
+    b.switch_to_deploy((72, 52))  # lean: records the size, keeps nothing
+    with torch.no_grad():
+        ref, out = a(x), b(x)
+    for p, q in zip(ref, out):
+        assert rel_err(q, p) < 1e-12
+    assert a._embed_cache and not b._embed_cache
+    assert b.deploy and all(
+        getattr(blk.op, 'deploy_decay', None) is None
+        for st in b.stages for blk in st.blocks)
+    assert not any(t.shape[:2] == (18, 13) for t in b.buffers())
+
+
 def test_eval_cache_is_invalidated_by_an_optimizer_step():
     m = tiny()
     x = torch.rand(1, 3, 64, 64)
