@@ -25,7 +25,7 @@ from typing import Tuple
 import torch
 from torch import Tensor
 
-from .fast_dct import choose_method, dct2d_fft, heat_transform_fft, idct2d_fft
+from .fast_dct import choose_method, dct2d_fft, idct2d_fft
 
 __all__ = [
     'dct_matrix', 'cached_dct_matrix', 'frequency_grid', 'decay_map',
@@ -143,6 +143,43 @@ def idct2d(x: Tensor, method: str = 'auto') -> Tensor:
     return _spectral(x, method, _idct2d_matrix, idct2d_fft)
 
 
+_PATHS = {
+    'matrix': (_dct2d_matrix, _idct2d_matrix),
+    'fft': (dct2d_fft, idct2d_fft),
+}
+
+
+class _HeatTransformFn(torch.autograd.Function):
+    """``y = IDCT2(DCT2(u) * d)`` with a hand-written backward.
+
+    The operator ``A = C^T diag(d) C`` (``C`` the orthonormal 2-D DCT) is
+    symmetric, so ``dL/du = A g = IDCT2(DCT2(g) * d)`` and
+    ``dL/dd = sum_batch DCT2(g) * DCT2(u)``. Only ``DCT2(u)`` (one map) and
+    ``d`` are kept for the backward pass, where autograd through the four
+    transform steps keeps four maps; the backward costs the same two
+    transforms.
+    """
+
+    @staticmethod
+    def forward(ctx, u: Tensor, decay: Tensor, path: str) -> Tensor:
+        dct, idct = _PATHS[path]
+        cu = dct(u)
+        ctx.path = path
+        ctx.save_for_backward(cu if ctx.needs_input_grad[1] else None,
+                              decay)
+        return idct(cu * decay)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad: Tensor):
+        cu, decay = ctx.saved_tensors
+        dct, idct = _PATHS[ctx.path]
+        cg = dct(grad.contiguous())
+        grad_d = (cg * cu).sum(0) if ctx.needs_input_grad[1] else None
+        grad_u = idct(cg.mul_(decay)) if ctx.needs_input_grad[0] else None
+        return grad_u, grad_d, None
+
+
 def heat_transform(u: Tensor, decay: Tensor, method: str = 'auto') -> Tensor:
     """One heat-conduction step ``IDCT2(DCT2(u) * decay)``.
 
@@ -163,17 +200,19 @@ def heat_transform(u: Tensor, decay: Tensor, method: str = 'auto') -> Tensor:
         raise ValueError(f'decay shape {tuple(decay.shape)} does not match '
                          f'signal shape {tuple(u.shape[1:])} (H, W, C)')
 
-    def matrix(x: Tensor) -> Tensor:
-        y = _dct2d_matrix(x)
-        # in place when autograd needs neither factor (one map fewer)
-        y = y.mul_(decay.to(x.dtype)) if not torch.is_grad_enabled() \
-            else y * decay.to(x.dtype)
-        return _idct2d_matrix(y)
+    def run(path: str):
 
-    def fft(x: Tensor) -> Tensor:
-        return heat_transform_fft(x, decay.to(x.dtype))
+        def fn(x: Tensor) -> Tensor:
+            d = decay.to(x.dtype)
+            if torch.is_grad_enabled() and (x.requires_grad
+                                            or d.requires_grad):
+                return _HeatTransformFn.apply(x, d, path)
+            dct, idct = _PATHS[path]
+            return idct(dct(x).mul_(d))  # no autograd: product in place
 
-    return _spectral(u, method, matrix, fft)
+        return fn
+
+    return _spectral(u, method, run('matrix'), run('fft'))
 
 
 def stage_sizes(height: int, width: int,
