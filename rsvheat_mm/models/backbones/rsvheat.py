@@ -100,12 +100,83 @@ class Downsample(nn.Module):
         return self.norm(self.conv(x))
 
 
+class _GeluLinear(torch.autograd.Function):
+    """``Linear(GELU(h))`` keeping only ``h`` for the backward pass.
+
+    Autograd would keep both ``h`` (for GELU) and ``GELU(h)`` (for the
+    Linear): two hidden maps (``4C`` channels each). Here ``GELU(h)`` is
+    recomputed in the backward pass (one element-wise pass).
+    """
+
+    @staticmethod
+    def forward(ctx, h: Tensor, weight: Tensor,
+                bias: Optional[Tensor]) -> Tensor:
+        ctx.save_for_backward(h, weight)
+        return F.linear(F.gelu(h), weight, bias)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad: Tensor):
+        h, weight = ctx.saved_tensors
+        grad = grad.contiguous()
+        g2 = grad.reshape(-1, grad.shape[-1])
+        need_h, need_w, need_b = ctx.needs_input_grad
+        grad_w = grad_b = grad_h = None
+        if need_w:
+            act = F.gelu(h)
+            grad_w = g2.t().mm(act.reshape(-1, act.shape[-1]))
+            del act
+        if need_b:
+            grad_b = g2.sum(0)
+        if need_h:
+            grad_h = torch.ops.aten.gelu_backward(grad.matmul(weight), h)
+        return grad_h, grad_w, grad_b
+
+
+class _GatedLinear(torch.autograd.Function):
+    """``Linear(u * SiLU(z))`` keeping only ``u`` and ``z`` for backward.
+
+    Autograd would keep ``u``, ``z``, ``SiLU(z)`` and the product (four
+    maps); ``SiLU(z)`` and the product are recomputed here instead.
+    """
+
+    @staticmethod
+    def forward(ctx, u: Tensor, z: Tensor, weight: Tensor,
+                bias: Optional[Tensor]) -> Tensor:
+        ctx.save_for_backward(u, z, weight)
+        return F.linear(u * F.silu(z), weight, bias)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad: Tensor):
+        u, z, weight = ctx.saved_tensors
+        grad = grad.contiguous()
+        g2 = grad.reshape(-1, grad.shape[-1])
+        need_u, need_z, need_w, need_b = ctx.needs_input_grad
+        gate = F.silu(z)
+        grad_w = grad_b = grad_u = grad_z = None
+        if need_w:
+            prod = u * gate
+            grad_w = g2.t().mm(prod.reshape(-1, prod.shape[-1]))
+            del prod
+        if need_b:
+            grad_b = g2.sum(0)
+        gp = grad.matmul(weight)
+        if need_z:
+            grad_z = torch.ops.aten.silu_backward(gp * u, z)
+        if need_u:
+            grad_u = gp.mul_(gate)
+        return grad_u, grad_z, grad_w, grad_b
+
+
 class FFN(nn.Module):
     """1x1 conv C -> rC, GELU, 1x1 conv rC -> C.
 
     Without autograd (inference), GELU runs in place and a large map is
     processed in ``ceil(ratio)`` bands of rows, so the hidden map never takes
-    more memory than the input (the FFN is per pixel: same result).
+    more memory than the input (the FFN is per pixel: same result). With
+    autograd, GELU and the second conv are one function that keeps only the
+    hidden map before GELU for the backward pass (one hidden map, not two).
     """
 
     #: hidden maps of at least this many bytes are processed in row bands
@@ -119,9 +190,17 @@ class FFN(nn.Module):
 
     def _mlp(self, x: Tensor) -> Tensor:
         x = self.fc1(x)
-        if torch.is_grad_enabled():
-            return self.fc2(F.gelu(x))
-        return self.fc2(torch.ops.aten.gelu_(x))
+        if not torch.is_grad_enabled():
+            return self.fc2(torch.ops.aten.gelu_(x))
+        h = x.permute(0, 2, 3, 1)  # [B, H, W, rC] view (channels-last)
+        w, b = self.fc2.weight.flatten(1), self.fc2.bias
+        dev = h.device.type
+        if torch.is_autocast_enabled(dev):  # what autocast's conv would do
+            dtype = torch.get_autocast_dtype(dev)
+            h, w, b = h.to(dtype), w.to(dtype), b.to(dtype)
+        with torch.autocast(dev, enabled=False):
+            out = _GeluLinear.apply(h, w, b)
+        return out.permute(0, 3, 1, 2)
 
     def forward(self, x: Tensor) -> Tensor:
         hidden_bytes = x.numel() * x.element_size() * \
@@ -198,10 +277,21 @@ class HeatConduction(nn.Module):
         with torch.autocast(device, enabled=False):
             u = heat_transform(u.to(dtype), decay.to(dtype))
         u = self.out_norm(u)
-        z = F.silu(z, inplace=inplace).to(u.dtype)
-        u = u.mul_(z) if inplace else u * z
-        del z
-        return self.out_linear(u).permute(0, 3, 1, 2)
+        if inplace:
+            u = u.mul_(F.silu(z, inplace=True).to(u.dtype))
+            del z
+            return self.out_linear(u).permute(0, 3, 1, 2)
+        # autograd: gate and output Linear in one function that keeps two
+        # maps (u, z) for the backward pass instead of four
+        w, b = self.out_linear.weight, self.out_linear.bias
+        if torch.is_autocast_enabled(device):  # as autocast's Linear would
+            dt = torch.get_autocast_dtype(device)
+        else:
+            dt = torch.promote_types(u.dtype, z.dtype)
+        u, z, w, b = u.to(dt), z.to(dt), w.to(dt), b.to(dt)
+        with torch.autocast(device, enabled=False):
+            out = _GatedLinear.apply(u, z, w, b)
+        return out.permute(0, 3, 1, 2)
 
 
 class HeatBlock(nn.Module):

@@ -237,6 +237,66 @@ def test_lean_mode_same_outputs_and_gradients_and_keeps_nothing(with_cp):
     assert not any(t.shape[:2] == (18, 13) for t in b.buffers())
 
 
+def test_fused_backward_functions_match_plain_autograd(monkeypatch):
+    """GELU+fc2 and the SiLU gate+output Linear have hand-written backward
+    passes; float64 outputs and every gradient equal plain autograd's."""
+    import torch.nn.functional as F
+
+    import rsvheat_mm.models.backbones.rsvheat as R
+    torch.manual_seed(0)
+    arch = dict(TINY, post_norm=True, layer_scale=0.5)
+    m = tiny(arch=arch, drop_path_rate=0.).double()
+    with torch.no_grad():
+        for p in m.parameters():
+            p.add_(torch.rand_like(p) * 0.1 + 0.01)
+    x = torch.rand(2, 3, 40, 56, dtype=torch.float64) + 0.1
+    weights = None
+
+    def run():
+        nonlocal weights
+        m.zero_grad()
+        out = m(x)
+        if weights is None:
+            weights = [torch.rand_like(o) + 0.5 for o in out]
+        sum((o * w).sum() for o, w in zip(out, weights)).backward()
+        return out, {n: p.grad.clone() for n, p in m.named_parameters()}
+
+    out, grads = run()
+    monkeypatch.setattr(R._GeluLinear, 'apply', staticmethod(
+        lambda h, w, b: F.linear(F.gelu(h), w, b)))
+    monkeypatch.setattr(R._GatedLinear, 'apply', staticmethod(
+        lambda u, z, w, b: F.linear(u * F.silu(z), w, b)))
+    ref, ref_grads = run()
+    for a, b in zip(out, ref):
+        assert rel_err(a.detach(), b.detach()) < 1e-12
+    for n, g in ref_grads.items():
+        assert rel_err(grads[n], g) < 1e-10, n
+
+
+def test_training_block_keeps_fewer_maps():
+    """Per block, autograd keeps 17 feature-map-sized tensors (the fused
+    backward passes drop GELU's output, SiLU(z), the gate product and the
+    DCT intermediates)."""
+    m = tiny(arch=dict(TINY, post_norm=True, layer_scale=0.5),
+             drop_path_rate=0.)
+    x = torch.rand(1, 3, 64, 64)
+    block = m.stages[0].blocks[0]
+    unit = 16 * 16 * 8  # one stage-0 map (B=1, 64 px input, C=8)
+    sizes, inside = {}, []
+    block.register_forward_pre_hook(lambda *a: inside.append(1) or None)
+    block.register_forward_hook(lambda *a: inside.clear() or None)
+
+    def pack(t):
+        if inside:
+            sizes[t.untyped_storage().data_ptr()] = t.numel()
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        m(x)
+    maps = sum(n for n in sizes.values() if n >= unit) / unit
+    assert maps == 17, maps
+
+
 def test_eval_cache_is_invalidated_by_an_optimizer_step():
     m = tiny()
     x = torch.rand(1, 3, 64, 64)
@@ -282,6 +342,28 @@ def test_autocast_close_to_fp32(dtype):
     for a, b in zip(out, ref):
         assert torch.isfinite(a).all()
         assert rel_err(a.float(), b) < 0.1
+
+
+@pytest.mark.parametrize('dtype', [torch.bfloat16, torch.float16])
+def test_autocast_training_gradients_close_to_fp32(dtype):
+    """The fused backward functions under autocast (half GEMMs)."""
+    torch.manual_seed(0)
+    m = tiny(arch=dict(TINY, post_norm=True, layer_scale=0.5),
+             drop_path_rate=0.)
+    x = torch.rand(2, 3, 64, 64)
+
+    def grads(enabled):
+        m.zero_grad()
+        with torch.autocast('cpu', dtype=dtype, enabled=enabled):
+            out = m(x)
+        sum((o.float() * torch.linspace(0.5, 1.5, o.shape[1]).view(
+            1, -1, 1, 1)).sum() for o in out).backward()
+        return torch.cat([p.grad.flatten() for p in m.parameters()
+                          if p.grad is not None])
+
+    ref, half = grads(False), grads(True)
+    assert torch.isfinite(half).all()
+    assert rel_err(half, ref) < 0.05
 
 
 def test_hco_runs_the_transform_in_fp32_under_autocast():
