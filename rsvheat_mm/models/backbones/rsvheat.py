@@ -128,8 +128,10 @@ class _GeluLinear(torch.autograd.Function):
             del act
         if need_b:
             grad_b = g2.sum(0)
-        if need_h:
-            grad_h = torch.ops.aten.gelu_backward(grad.matmul(weight), h)
+        if need_h:  # GELU's backward written over grad @ W (no new map)
+            gp = grad.matmul(weight)
+            grad_h = torch.ops.aten.gelu_backward.grad_input(
+                gp, h, grad_input=gp)
         return grad_h, grad_w, grad_b
 
 
@@ -163,7 +165,9 @@ class _GatedLinear(torch.autograd.Function):
             grad_b = g2.sum(0)
         gp = grad.matmul(weight)
         if need_z:
-            grad_z = torch.ops.aten.silu_backward(gp * u, z)
+            gz = gp * u
+            grad_z = torch.ops.aten.silu_backward.grad_input(
+                gz, z, grad_input=gz)
         if need_u:
             grad_u = gp.mul_(gate)
         return grad_u, grad_z, grad_w, grad_b
@@ -333,15 +337,31 @@ class HeatBlock(nn.Module):
         x = x if gamma is None else x * gamma.view(1, -1, 1, 1)
         return drop_path(x, self.drop_path_rate, self.training)
 
+    def _norm_scale(self, norm: LayerNorm2d, x: Tensor,
+                    gamma: Optional[Tensor]) -> Tensor:
+        """``DP(gamma * LN(x))`` (post-norm branch).
+
+        ``gamma * LN(x; w, b) = LN(x; gamma * w, gamma * b)``: the layer
+        scale is folded into the norm's affine parameters, so autograd keeps
+        the norm's input only (not also its output for ``gamma``'s grad).
+        """
+        if gamma is None:
+            return self._scale(norm(x), None)
+        y = F.layer_norm(x.permute(0, 2, 3, 1), norm.normalized_shape,
+                         norm.weight * gamma, norm.bias * gamma, norm.eps)
+        return drop_path(y.permute(0, 3, 1, 2), self.drop_path_rate,
+                         self.training)
+
     def _forward(self, x: Tensor, decay: Optional[Tensor],
                  sce: Optional[Tensor], fve: Optional[Tensor]) -> Tensor:
         if decay is None:  # lean mode: made here, freed after the HCO
             decay = self.op.compute_decay(fve)
         if self.post_norm:
-            x = x + self._scale(self.norm1(self.op(x, decay, sce)),
-                                self.gamma1)
+            x = x + self._norm_scale(self.norm1, self.op(x, decay, sce),
+                                     self.gamma1)
             decay = None
-            return x + self._scale(self.norm2(self.mlp(x)), self.gamma2)
+            return x + self._norm_scale(self.norm2, self.mlp(x),
+                                        self.gamma2)
         x = x + self._scale(self.op(self.norm1(x), decay, sce), self.gamma1)
         decay = None
         return x + self._scale(self.mlp(self.norm2(x)), self.gamma2)
