@@ -155,9 +155,10 @@ class _HeatTransformFn(torch.autograd.Function):
     The operator ``A = C^T diag(d) C`` (``C`` the orthonormal 2-D DCT) is
     symmetric, so ``dL/du = A g = IDCT2(DCT2(g) * d)`` and
     ``dL/dd = sum_batch DCT2(g) * DCT2(u)``. Only ``DCT2(u)`` (one map) and
-    ``d`` are kept for the backward pass, where autograd through the four
-    transform steps keeps four maps; the backward costs the same two
-    transforms.
+    ``d`` are kept for the backward pass on both paths: autograd keeps the
+    same on the matrix path (the DCT matrices need no gradient) but about
+    seven maps on the FFT path (reorderings, complex twiddle products). The
+    backward costs the same two transforms.
     """
 
     @staticmethod
