@@ -10,7 +10,8 @@ Names (``--models``):
 ``rsvheat-t/s/b``  :class:`rsvheat_mm.models.backbones.RSvHeat` tiny / small /
                    base, FVE/SCE resized to the input, ``check_finite`` off.
                    Suffix ``@matrix`` / ``@fft`` / ``@auto`` forces the DCT
-                   path (default ``auto``); in forward mode the decays are
+                   path (default ``auto``); ``cache_decays=True`` (the
+                   speed setting), so in forward mode the decays are
                    precomputed with ``switch_to_deploy(size)``.
 ``rsvheat-*-lean`` The same model with ``cache_decays=False`` (lean mode: no
                    decay or resized FVE/SCE is kept; each block computes

@@ -476,17 +476,20 @@ class RSvHeat(BaseModule):
         with_cp: Gradient checkpointing in every block. Defaults to False.
         min_size: Smallest accepted input side, in pixels. Defaults to 32.
         check_finite: Raise on NaN/Inf inputs. Defaults to True.
-        cache_decays: Keep the size-dependent tensors -- every block's decay
-            ``exp(-k w^2)`` and the resized FVE / SCE -- between forwards
-            when no gradient is needed, and precompute them in
+        cache_decays: True keeps the size-dependent tensors -- every block's
+            decay ``exp(-k w^2)`` and the resized FVE / SCE -- between
+            forwards when no gradient is needed, and precomputes them in
             :meth:`switch_to_deploy`: fastest for repeated inputs of one
             size. False (lean mode) keeps none of them: each block computes
             its decay in its own forward and frees it afterwards (with
             ``with_cp``, recomputes it in the backward pass), which saves
             ``sum_i depth_i * H_i * W_i * C_i`` floats -- about 0.26 GB for
             ``base`` at 1024 x 1024, 1 GB at 2048 x 2048 -- for one extra
-            ``C x C`` GEMM over the map per block and forward. Outputs are
-            identical. Defaults to True.
+            ``C x C`` GEMM over the map per block and forward. ``'auto'``
+            keeps them for an input size when they take at most
+            :attr:`decay_cache_budget` bytes (512 MiB: ``base`` up to about
+            1400 x 1400 px) and is lean above. Outputs are identical in all
+            three. Defaults to ``'auto'``.
         init_cfg: ``dict(type='Pretrained', checkpoint=..., prefix=...)``
             loads (and converts, and resizes) a checkpoint of this plugin or
             of the official vHeat / RS-vHeat releases; shape mismatches
@@ -511,6 +514,8 @@ class RSvHeat(BaseModule):
     _arch_required = {'embed_dims', 'depths'}
     _arch_optional = {'post_norm', 'layer_scale', 'mlp_ratio',
                       'drop_path_rate'}
+    #: bytes of decays ``cache_decays='auto'`` keeps for one input size
+    decay_cache_budget: int = 512 * 2**20
     _fusions = ('mean', 'sum', 'concat')
     _resizes = ('bilinear', 'bicubic', 'zero_pad')
     _default_stem_names = {3: 'opt', 1: 'sar'}
@@ -529,7 +534,7 @@ class RSvHeat(BaseModule):
                  with_cp: bool = False,
                  min_size: int = 32,
                  check_finite: bool = True,
-                 cache_decays: bool = True,
+                 cache_decays: Union[bool, str] = 'auto',
                  init_cfg: Optional[Union[dict, List[dict]]] = None,
                  pretrained: Optional[str] = None) -> None:
         if pretrained is not None:  # mmseg's EncoderDecoder passes this
@@ -553,7 +558,10 @@ class RSvHeat(BaseModule):
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
         self.with_cp = with_cp
-        self.cache_decays = bool(cache_decays)
+        if cache_decays not in (True, False, 'auto'):
+            raise ValueError(f'cache_decays={cache_decays!r}: use True, '
+                             f"False or 'auto'")
+        self.cache_decays = cache_decays
         if fve_resize not in self._resizes:
             raise ValueError(f'fve_resize={fve_resize!r}: choose one of '
                              f'{self._resizes}')
@@ -770,9 +778,10 @@ class RSvHeat(BaseModule):
 
         The decays become non-persistent buffers (never saved); inputs of
         other sizes still work (computed on the fly). ``train()`` or
-        ``switch_to_deploy(None)`` undoes it. With ``cache_decays=False``
-        nothing is precomputed (lean mode keeps no decays); the model is
-        only put in eval mode and the size recorded.
+        ``switch_to_deploy(None)`` undoes it. Where :meth:`keeps_decays`
+        is False for the size (``cache_decays=False``, or ``'auto'`` over
+        the budget) nothing is precomputed (lean mode keeps no decays); the
+        model is only put in eval mode and the size recorded.
         """
         for stage in self.stages:
             for block in stage.blocks:
@@ -783,7 +792,7 @@ class RSvHeat(BaseModule):
         h, w = _to_pair(img_size)
         self.eval()
         sizes = self.feature_sizes(h, w)
-        if not self.cache_decays:
+        if not self.keeps_decays(h, w):
             self._deploy_size = (h, w)
             return
         with torch.no_grad():
@@ -798,6 +807,17 @@ class RSvHeat(BaseModule):
     @property
     def deploy(self) -> bool:
         return self._deploy_size is not None
+
+    def keeps_decays(self, height: int, width: int) -> bool:
+        """Whether decays and resized embeddings are kept for inputs of
+        ``height x width`` px (see ``cache_decays``)."""
+        if self.cache_decays != 'auto':
+            return bool(self.cache_decays)
+        sizes = self.feature_sizes(height, width)
+        floats = sum(d * h * w * c for d, (h, w), c in zip(
+            self.depths, sizes, self.num_features))
+        elem = max(self.fve[0].element_size(), 4)  # decays are >= fp32
+        return floats * elem <= self.decay_cache_budget
 
     # ---------------------------------------------------------- forward
     def feature_sizes(self, height: int, width: int) -> List[SizeT]:
@@ -826,11 +846,13 @@ class RSvHeat(BaseModule):
             self._embed_cache[full] = out
         return out
 
-    def _stage_embedding(self, name: str, i: int, size: SizeT) -> Tensor:
-        """FVE or SCE of stage ``i`` resized to ``size`` (cached when safe)."""
+    def _stage_embedding(self, name: str, i: int, size: SizeT,
+                         cache: bool = True) -> Tensor:
+        """FVE or SCE of stage ``i`` resized to ``size`` (cached when safe
+        and ``cache``)."""
         param = (self.fve if name == 'fve' else self.sce)[i]
         mode = self.fve_resize if name == 'fve' else 'bilinear'
-        if not self.cache_decays:
+        if not cache:
             return resize_embedding(param, size, mode)
         return self._cached((name, i, size, param.dtype, param.device),
                             [param],
@@ -924,6 +946,7 @@ class RSvHeat(BaseModule):
             Tuple of [B, C_i, ceil(H / 2^(i+2)), ceil(W / 2^(i+2))] maps.
         """
         self._check_input(x)
+        in_size = tuple(x.shape[-2:])
         parts = self._select_stem(x, modality)
         # channels-last storage from the stem on: the per-channel LayerNorms,
         # the Linear layers and the spectral path then see contiguous
@@ -933,17 +956,20 @@ class RSvHeat(BaseModule):
             self.stems[n](x[:, s].contiguous(
                 memory_format=torch.channels_last)) for n, s in parts
         ], dim=0)
+        keep = self.keeps_decays(*in_size)
         x = x.contiguous(memory_format=torch.channels_last)
         outs = []
         for i, stage in enumerate(self.stages):
             size = tuple(x.shape[-2:])
             sce = None
             if self.sce is not None:
-                sce = self._stage_embedding('sce', i, size).permute(2, 0, 1)
-            if self.cache_decays:
+                sce = self._stage_embedding('sce', i, size, keep).permute(
+                    2, 0, 1)
+            if keep:
                 x = stage(x, self._stage_decays(i, size), sce)
             else:  # lean: each block makes (and frees) its own decay
-                x = stage(x, None, sce, self._stage_embedding('fve', i, size))
+                x = stage(x, None, sce,
+                          self._stage_embedding('fve', i, size, False))
             del sce
             if i in self.out_indices:
                 out = getattr(self, f'norm{i}')(x.permute(0, 2, 3, 1))

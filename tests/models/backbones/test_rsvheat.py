@@ -297,6 +297,30 @@ def test_training_block_keeps_fewer_maps():
     assert maps == 15, maps
 
 
+def test_auto_decay_cache_keeps_within_budget_only(monkeypatch):
+    m = tiny().eval()  # cache_decays='auto' (default)
+    ref = tiny(cache_decays=True).eval()
+    ref.load_state_dict(m.state_dict())
+    x = torch.rand(1, 3, 64, 72)
+    assert m.keeps_decays(64, 72)  # a few KB: within 512 MiB
+    with torch.no_grad():
+        m(x)
+    assert m._embed_cache
+    big = RSvHeat(arch='base')  # 0.26 GB at 1024 px, 1 GB at 2048 px
+    assert big.keeps_decays(1024, 1024) and not big.keeps_decays(2048, 2048)
+    monkeypatch.setattr(RSvHeat, 'decay_cache_budget', 0)
+    m.train().eval()  # clears the cache
+    m.switch_to_deploy((64, 72))
+    with torch.no_grad():
+        out, expect = m(x), ref(x)
+    assert not m._embed_cache and m.deploy
+    assert getattr(m.stages[0].blocks[0].op, 'deploy_decay', None) is None
+    for a, b in zip(out, expect):
+        assert torch.equal(a, b)
+    with pytest.raises(ValueError, match="True, False or 'auto'"):
+        tiny(cache_decays='yes')
+
+
 def test_eval_cache_is_invalidated_by_an_optimizer_step():
     m = tiny()
     x = torch.rand(1, 3, 64, 64)
