@@ -102,10 +102,11 @@ def parse_model(text: str) -> ModelSpec:
     return ModelSpec(name=name, family=family, arch=arch, dct=dct, lean=lean)
 
 
-def _rsvheat(arch, size: int, lean: bool = False) -> nn.Module:
+def _rsvheat(spec: ModelSpec, size: int) -> nn.Module:
     from rsvheat_mm.models.backbones.rsvheat import RSvHeat
-    return RSvHeat(arch=arch, img_size=224, drop_path_rate=0.,
-                   check_finite=False, cache_decays=not lean)
+    return RSvHeat(arch=spec['arch'], img_size=224, drop_path_rate=0.,
+                   check_finite=False,
+                   cache_decays=not spec.get('lean', False))
 
 
 def _swin(arch, size: int, scaled: bool) -> nn.Module:
@@ -129,12 +130,13 @@ def _vit_win(arch, size: int) -> nn.Module:
                   window_size=14, drop_path_rate=0., out_type='featmap')
 
 
+#: family -> builder(spec, size)
 _BUILDERS: Dict[str, Callable] = {
     'rsvheat': _rsvheat,
-    'swin': lambda a, s: _swin(a, s, False),
-    'swin-scaled': lambda a, s: _swin(a, s, True),
-    'vit': _vit,
-    'vit-win': _vit_win,
+    'swin': lambda p, s: _swin(p['arch'], s, False),
+    'swin-scaled': lambda p, s: _swin(p['arch'], s, True),
+    'vit': lambda p, s: _vit(p['arch'], s),
+    'vit-win': lambda p, s: _vit_win(p['arch'], s),
 }
 
 
@@ -149,9 +151,7 @@ def preload(spec: ModelSpec) -> None:
 
 def build_model(spec: ModelSpec, size: int) -> nn.Module:
     """Build ``spec`` for square inputs of ``size`` px (on the CPU)."""
-    if spec['family'] == 'rsvheat':
-        return _rsvheat(spec['arch'], size, spec.get('lean', False))
-    return _BUILDERS[spec['family']](spec['arch'], size)
+    return _BUILDERS[spec['family']](spec, size)
 
 
 def describe(spec: ModelSpec, size: Optional[int] = None) -> str:

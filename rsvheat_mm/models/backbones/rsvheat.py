@@ -50,11 +50,19 @@ SizeT = Tuple[int, int]
 # small layers
 # --------------------------------------------------------------------------
 class LayerNorm2d(nn.LayerNorm):
-    """LayerNorm over the channels of a channels-first [B, C, H, W] tensor."""
+    """LayerNorm over the channels of a channels-first [B, C, H, W] tensor.
 
-    def forward(self, x: Tensor) -> Tensor:
-        x = F.layer_norm(x.permute(0, 2, 3, 1), self.normalized_shape,
-                         self.weight, self.bias, self.eps)
+    ``forward(x, scale)`` returns ``scale * LN(x)`` as one LayerNorm with the
+    affine parameters scaled (``LN(x; scale * w, scale * b)``), so autograd
+    keeps the norm's input only, not also its output for ``scale``'s grad.
+    """
+
+    def forward(self, x: Tensor, scale: Optional[Tensor] = None) -> Tensor:
+        w, b = self.weight, self.bias
+        if scale is not None:
+            w, b = w * scale, b * scale
+        x = F.layer_norm(x.permute(0, 2, 3, 1), self.normalized_shape, w, b,
+                         self.eps)
         return x.permute(0, 3, 1, 2)
 
 
@@ -100,6 +108,37 @@ class Downsample(nn.Module):
         return self.norm(self.conv(x))
 
 
+def _linear_param_grads(g2: Tensor, need_w: bool, need_b: bool,
+                        make_input) -> Tuple[Optional[Tensor],
+                                             Optional[Tensor]]:
+    """Weight and bias grads of a Linear from its output grad ``g2``
+    [N, out]; ``make_input()`` recomputes its input (only if needed)."""
+    grad_w = grad_b = None
+    if need_w:
+        inp = make_input()
+        grad_w = g2.t().mm(inp.reshape(-1, inp.shape[-1]))
+    if need_b:
+        grad_b = g2.sum(0)
+    return grad_w, grad_b
+
+
+def _apply_fused(fn, acts: Sequence[Tensor], weight: Tensor,
+                 bias: Optional[Tensor]) -> Tensor:
+    """``fn.apply(*acts, weight, bias)`` in the dtype the Linear would run
+    in: autocast's when autocast is on (then off inside ``fn``), else the
+    activations' (promoted) dtype."""
+    dev = acts[0].device.type
+    if torch.is_autocast_enabled(dev):
+        dtype = torch.get_autocast_dtype(dev)
+    else:
+        dtype = acts[0].dtype
+        for a in acts[1:]:
+            dtype = torch.promote_types(dtype, a.dtype)
+    args = [t if t is None else t.to(dtype) for t in (*acts, weight, bias)]
+    with torch.autocast(dev, enabled=False):
+        return fn.apply(*args)
+
+
 class _GeluLinear(torch.autograd.Function):
     """``Linear(GELU(h))`` keeping only ``h`` for the backward pass.
 
@@ -119,15 +158,11 @@ class _GeluLinear(torch.autograd.Function):
     def backward(ctx, grad: Tensor):
         h, weight = ctx.saved_tensors
         grad = grad.contiguous()
-        g2 = grad.reshape(-1, grad.shape[-1])
         need_h, need_w, need_b = ctx.needs_input_grad
-        grad_w = grad_b = grad_h = None
-        if need_w:
-            act = F.gelu(h)
-            grad_w = g2.t().mm(act.reshape(-1, act.shape[-1]))
-            del act
-        if need_b:
-            grad_b = g2.sum(0)
+        grad_w, grad_b = _linear_param_grads(
+            grad.reshape(-1, grad.shape[-1]), need_w, need_b,
+            lambda: F.gelu(h))
+        grad_h = None
         if need_h:  # GELU's backward written over grad @ W (no new map)
             gp = grad.matmul(weight)
             grad_h = torch.ops.aten.gelu_backward.grad_input(
@@ -153,16 +188,12 @@ class _GatedLinear(torch.autograd.Function):
     def backward(ctx, grad: Tensor):
         u, z, weight = ctx.saved_tensors
         grad = grad.contiguous()
-        g2 = grad.reshape(-1, grad.shape[-1])
         need_u, need_z, need_w, need_b = ctx.needs_input_grad
         gate = F.silu(z)
-        grad_w = grad_b = grad_u = grad_z = None
-        if need_w:
-            prod = u * gate
-            grad_w = g2.t().mm(prod.reshape(-1, prod.shape[-1]))
-            del prod
-        if need_b:
-            grad_b = g2.sum(0)
+        grad_w, grad_b = _linear_param_grads(
+            grad.reshape(-1, grad.shape[-1]), need_w, need_b,
+            lambda: u * gate)
+        grad_u = grad_z = None
         gp = grad.matmul(weight)
         if need_z:
             gz = gp * u
@@ -196,15 +227,9 @@ class FFN(nn.Module):
         x = self.fc1(x)
         if not torch.is_grad_enabled():
             return self.fc2(torch.ops.aten.gelu_(x))
-        h = x.permute(0, 2, 3, 1)  # [B, H, W, rC] view (channels-last)
-        w, b = self.fc2.weight.flatten(1), self.fc2.bias
-        dev = h.device.type
-        if torch.is_autocast_enabled(dev):  # what autocast's conv would do
-            dtype = torch.get_autocast_dtype(dev)
-            h, w, b = h.to(dtype), w.to(dtype), b.to(dtype)
-        with torch.autocast(dev, enabled=False):
-            out = _GeluLinear.apply(h, w, b)
-        return out.permute(0, 3, 1, 2)
+        out = _apply_fused(_GeluLinear, [x.permute(0, 2, 3, 1)],
+                           self.fc2.weight.flatten(1), self.fc2.bias)
+        return out.permute(0, 3, 1, 2)  # from a [B, H, W, C] result
 
     def forward(self, x: Tensor) -> Tensor:
         hidden_bytes = x.numel() * x.element_size() * \
@@ -287,14 +312,8 @@ class HeatConduction(nn.Module):
             return self.out_linear(u).permute(0, 3, 1, 2)
         # autograd: gate and output Linear in one function that keeps two
         # maps (u, z) for the backward pass instead of four
-        w, b = self.out_linear.weight, self.out_linear.bias
-        if torch.is_autocast_enabled(device):  # as autocast's Linear would
-            dt = torch.get_autocast_dtype(device)
-        else:
-            dt = torch.promote_types(u.dtype, z.dtype)
-        u, z, w, b = u.to(dt), z.to(dt), w.to(dt), b.to(dt)
-        with torch.autocast(device, enabled=False):
-            out = _GatedLinear.apply(u, z, w, b)
+        out = _apply_fused(_GatedLinear, [u, z], self.out_linear.weight,
+                           self.out_linear.bias)
         return out.permute(0, 3, 1, 2)
 
 
@@ -339,18 +358,9 @@ class HeatBlock(nn.Module):
 
     def _norm_scale(self, norm: LayerNorm2d, x: Tensor,
                     gamma: Optional[Tensor]) -> Tensor:
-        """``DP(gamma * LN(x))`` (post-norm branch).
-
-        ``gamma * LN(x; w, b) = LN(x; gamma * w, gamma * b)``: the layer
-        scale is folded into the norm's affine parameters, so autograd keeps
-        the norm's input only (not also its output for ``gamma``'s grad).
-        """
-        if gamma is None:
-            return self._scale(norm(x), None)
-        y = F.layer_norm(x.permute(0, 2, 3, 1), norm.normalized_shape,
-                         norm.weight * gamma, norm.bias * gamma, norm.eps)
-        return drop_path(y.permute(0, 3, 1, 2), self.drop_path_rate,
-                         self.training)
+        """``DP(gamma * LN(x))`` (post-norm branch), the layer scale folded
+        into the norm (see :class:`LayerNorm2d`)."""
+        return drop_path(norm(x, gamma), self.drop_path_rate, self.training)
 
     def _forward(self, x: Tensor, decay: Optional[Tensor],
                  sce: Optional[Tensor], fve: Optional[Tensor]) -> Tensor:

@@ -43,8 +43,8 @@ import torch
 from torch import Tensor
 
 __all__ = [
-    'dct_fft', 'idct_fft', 'dct2d_fft', 'idct2d_fft', 'heat_transform_fft',
-    'choose_method', 'set_fft_threshold', 'FFT_MIN_SIDE_SUM', 'METHODS'
+    'dct_fft', 'idct_fft', 'dct2d_fft', 'idct2d_fft', 'choose_method',
+    'set_fft_threshold', 'FFT_MIN_SIDE_SUM', 'METHODS'
 ]
 
 #: accepted values of ``method``
@@ -203,13 +203,3 @@ def dct2d_fft(x: Tensor) -> Tensor:
 def idct2d_fft(x: Tensor) -> Tensor:
     """Inverse of :func:`dct2d_fft` (orthonormal 2-D DCT-III)."""
     return idct_fft(idct_fft(x, 2), 1)
-
-
-def heat_transform_fft(u: Tensor, decay: Tensor) -> Tensor:
-    """``IDCT2(DCT2(u) * decay)`` through FFTs, channels-last [B, H, W, C].
-
-    Half-precision inputs are computed in float32 and cast back.
-    """
-    dtype = _compute_dtype(u)
-    y = idct2d_fft(dct2d_fft(u.to(dtype)) * decay.to(dtype))
-    return y.to(u.dtype)
