@@ -8,8 +8,9 @@
 # Optimizer: AdamW lr 2e-3, wd 0.05 (no decay on FVE/SCE/norms/biases/gamma),
 # schedule: 600 iterations, linear warm-up 60 iters then poly decay,
 # batch 4 x 128 px tiles on 1 process. Validation every 300 iterations.
-custom_imports = dict(imports=['rsvheat_mm'], allow_failed_imports=False)
-default_scope = 'mmseg'
+# Runtime (scope, imports, visualizer, logging) from the mmseg configs' base;
+# logged every 20 iterations, checkpoints every 300.
+_base_ = ['../upernet/_base_/default_runtime.py']
 
 crop_size = (128, 128)
 data_root = 'data/synthetic_rs'
@@ -112,22 +113,7 @@ val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 
 default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=20, log_metric_by_epoch=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=300,
-                    max_keep_ckpts=2, save_last=True),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
-env_cfg = dict(
-    cudnn_benchmark=False,
-    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    dist_cfg=dict(backend='nccl'))
-vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='SegLocalVisualizer', vis_backends=vis_backends,
-                  name='visualizer')
-log_processor = dict(by_epoch=False)
-log_level = 'INFO'
-load_from = None
-resume = False
+    logger=dict(interval=20),
+    checkpoint=dict(interval=300, max_keep_ckpts=2, save_last=True))
+env_cfg = dict(cudnn_benchmark=False)
 randomness = dict(seed=0)
