@@ -17,14 +17,14 @@ Registration policy
    with a host's own module raises instead of silently shadowing it.
 """
 import importlib
-from typing import Callable, Dict, Iterable, Optional, Sequence, Type
+from typing import Any, Callable, Dict, Iterable, Optional, Sequence, Type
 
+import mmengine.registry as _mm
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
-from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
 from mmengine.registry import Registry
 
 MODELS = Registry('model', parent=MMENGINE_MODELS, scope='rsvheat_mm',
@@ -32,13 +32,43 @@ MODELS = Registry('model', parent=MMENGINE_MODELS, scope='rsvheat_mm',
 DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, scope='rsvheat_mm',
                     locations=['rsvheat_mm.datasets'])
 TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS,
-                      scope='rsvheat_mm', locations=['rsvheat_mm.datasets'])
+                      scope='rsvheat_mm',
+                      locations=['rsvheat_mm.datasets.transforms'])
 METRICS = Registry('metric', parent=MMENGINE_METRICS, scope='rsvheat_mm',
-                   locations=['rsvheat_mm.evaluation'])
+                   locations=['rsvheat_mm.evaluation.metrics'])
 HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='rsvheat_mm',
-                 locations=['rsvheat_mm.engine'])
-VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS,
-                       scope='rsvheat_mm', locations=['rsvheat_mm.visualization'])
+                 locations=['rsvheat_mm.engine.hooks'])
+
+# Under ``default_scope='rsvheat_mm'`` (the RS-DFM configs) mmengine builds
+# the runner's parts (loops, optimizer wrapper, schedulers, visualizer, ...)
+# through the child named 'rsvheat_mm' of each of its root registries;
+# without one it logs "Failed to search registry with scope" and falls back
+# to the root. These children hold no modules of their own: each defers
+# every key to its mmengine parent, so the lookup succeeds quietly.
+
+
+def _scope_child(root: Registry) -> Registry:
+    return Registry(root.name, parent=root, scope='rsvheat_mm')
+
+
+RUNNERS = _scope_child(_mm.RUNNERS)
+RUNNER_CONSTRUCTORS = _scope_child(_mm.RUNNER_CONSTRUCTORS)
+LOOPS = _scope_child(_mm.LOOPS)
+LOG_PROCESSORS = _scope_child(_mm.LOG_PROCESSORS)
+OPTIMIZERS = _scope_child(_mm.OPTIMIZERS)
+OPTIM_WRAPPERS = _scope_child(_mm.OPTIM_WRAPPERS)
+OPTIM_WRAPPER_CONSTRUCTORS = _scope_child(_mm.OPTIM_WRAPPER_CONSTRUCTORS)
+PARAM_SCHEDULERS = _scope_child(_mm.PARAM_SCHEDULERS)
+DATA_SAMPLERS = _scope_child(_mm.DATA_SAMPLERS)
+VISUALIZERS = _scope_child(_mm.VISUALIZERS)
+VISBACKENDS = _scope_child(_mm.VISBACKENDS)
+EVALUATOR = _scope_child(_mm.EVALUATOR)
+TASK_UTILS = _scope_child(_mm.TASK_UTILS)
+WEIGHT_INITIALIZERS = _scope_child(_mm.WEIGHT_INITIALIZERS)
+MODEL_WRAPPERS = _scope_child(_mm.MODEL_WRAPPERS)
+FUNCTIONS = _scope_child(_mm.FUNCTIONS)
+INFERENCERS = _scope_child(_mm.INFERENCERS)
+STRATEGIES = _scope_child(_mm.STRATEGIES)
 
 #: host toolbox -> module that defines its registries
 HOST_REGISTRY_MODULES: Dict[str, str] = {
@@ -108,3 +138,16 @@ def register(registry: Registry, hosts: Sequence[str] = (),
         return cls
 
     return _decorate
+
+
+def build_module(cfg: Any, registry: Optional[Registry] = None) -> Any:
+    """Build ``cfg`` from ``registry``; a built module or None passes through.
+
+    Args:
+        cfg: A config dict, an already built ``nn.Module``, or None.
+        registry: Registry to build from. Defaults to None (:data:`MODELS`).
+    """
+    import torch.nn as nn
+    if cfg is None or isinstance(cfg, nn.Module):
+        return cfg
+    return (registry or MODELS).build(cfg)

@@ -49,3 +49,37 @@ def test_export_never_shadows_a_host_module():
         export_to_hosts(ResNet2, 'MODELS', ['mmdet'], name='ResNet')
     from mmdet.registry import MODELS
     assert MODELS.get('ResNet') is ResNet
+
+
+def test_runner_parts_build_quietly_under_rsvheat_mm_scope():
+    """Under default_scope='rsvheat_mm' (the RS-DFM configs) mmengine's
+    runner parts build without "Failed to search registry with scope"."""
+    import logging
+
+    from mmengine.logging import MMLogger
+    from mmengine.registry import LOG_PROCESSORS, VISUALIZERS
+
+    import rsvheat_mm.registry as ours
+    records = []
+
+    class Grab(logging.Handler):
+        def emit(self, record):
+            records.append(record.getMessage())
+
+    logger = MMLogger.get_current_instance()
+    handler = Grab()
+    logger.addHandler(handler)
+    try:
+        with DefaultScope.overwrite_default_scope('rsvheat_mm'):
+            vis = VISUALIZERS.build(dict(type='Visualizer',
+                                         name='scope_probe_vis'))
+            proc = LOG_PROCESSORS.build(dict(type='LogProcessor'))
+    finally:
+        logger.removeHandler(handler)
+    assert not [r for r in records if 'Failed to search registry' in r]
+    assert type(vis).__name__ == 'Visualizer'
+    assert type(proc).__name__ == 'LogProcessor'
+    # the children own no modules: every key still comes from mmengine
+    assert ours.LOOPS.module_dict == {}
+    assert ours.LOOPS.get('IterBasedTrainLoop').__module__.startswith(
+        'mmengine.')

@@ -3,15 +3,21 @@
 Reads ``<data-root>/<A>/*.png`` and ``<data-root>/<B>/*.png`` (same names),
 runs a change-detection model trained with an rsvheat_mm config (sliding
 windows as in its ``test_cfg``) and writes one mask per pair to
-``<out-dir>/<name>.png`` with LEVIR-CD's values: 0 unchanged, 255 changed --
-the layout of a ``label/`` folder, ready to hand in.
+``<out-dir>/<name>.png`` with LEVIR-CD's values: 0 unchanged, 255 changed
+(the same encoding as LEVIR-CD's masks). The output folder must lie outside
+the dataset's ``A/``, ``B/`` and ``label/`` folders: the tool refuses to
+write into its inputs (that would replace the ground truth). Each mask is
+written under a temporary name and renamed when complete.
+
+Whole GeoTIFF scenes (any size, georeferenced outputs): use
+``tools/scene_inference.py``.
 
 Example::
 
     python tools/cd_predict.py \
         configs/changedet/siamese-upernet_rsvheat-b_4xb4-40k_levir-cd-256x256.py \
         work_dirs/levir/best_F1.pth --data-root data/levir_cd/test \
-        --out-dir work_dirs/levir/pred/label --label label
+        --out-dir work_dirs/levir/pred --label label
 
 With ``--label`` the masks are also scored (precision, recall, F1, IoU of
 the change class).
@@ -65,14 +71,38 @@ def build_dataset(cfg, data_root: str, a: str, b: str,
     return DATASETS.build(ds_cfg)
 
 
+def input_folders(args) -> List[str]:
+    """The folders the tool reads (A, B and, if given, label)."""
+    names = [args.a, args.b] + ([args.label] if args.label else [])
+    return [osp.join(args.data_root, n) for n in names]
+
+
+def check_out_dir(out_dir: str, folders: List[str]) -> None:
+    """Refuse an output folder that is or lies inside an input folder.
+
+    Raises:
+        SystemExit: with the folder and the fix.
+    """
+    out = osp.realpath(out_dir)
+    for d in folders:
+        real = osp.realpath(d)
+        if out == real or out.startswith(real + os.sep):
+            raise SystemExit(
+                f'--out-dir {out_dir} is or lies inside the input folder '
+                f'{d}: writing there would replace the dataset\'s own files '
+                f'(ground truth or images). Choose a folder outside '
+                f'{", ".join(folders)}, e.g. work_dirs/levir_pred.')
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
+    check_out_dir(args.out_dir, input_folders(args))
     from mmengine.config import Config
     from mmengine.dataset import pseudo_collate
     from mmseg.apis import init_model
 
     import rsvheat_mm  # noqa: F401  (registers the modules)
-    from rsvheat_mm.evaluation.change_metric import (ChangeDetectionMetric,
+    from rsvheat_mm.evaluation.metrics.change_metric import (ChangeDetectionMetric,
                                                      change_scores)
 
     cfg = Config.fromfile(args.config)
@@ -89,8 +119,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         mask = (pred.numpy() == 1).astype(np.uint8) * 255
         name = osp.basename(out.metainfo['img_path'])
         path = osp.join(args.out_dir, osp.splitext(name)[0] + '.png')
-        if not cv2.imwrite(path, mask):
-            raise OSError(f'could not write {path}')
+        ok, buf = cv2.imencode('.png', mask)
+        if not ok:
+            raise OSError(f'could not encode the mask of {name}')
+        tmp = osp.join(args.out_dir, '.' + osp.basename(path) + '.part')
+        with open(tmp, 'wb') as f:
+            f.write(buf.tobytes())
+        os.replace(tmp, path)
         if args.label:
             total += metric.counts(pred, out.gt_sem_seg.data[0].cpu())
     print(f'wrote {len(dataset)} masks (0 unchanged / 255 changed) to '

@@ -10,6 +10,8 @@
 
 Formats combine: ``--format dota pkl``. The config's own evaluator is
 replaced unless ``--keep-metrics`` (then a labelled test set is scored too).
+A progress bar counts the test images. Everything is written under
+``--out-dir`` (the logs in ``<out-dir>/logs`` unless ``--work-dir``).
 
 Example::
 
@@ -33,8 +35,10 @@ def parse_args(argv=None):
     p.add_argument('config')
     p.add_argument('checkpoint')
     p.add_argument('--format', nargs='+', choices=FORMATS, default=['dota'])
-    p.add_argument('--out-dir', default='submissions')
-    p.add_argument('--work-dir', default=None)
+    p.add_argument('--out-dir', default='submissions',
+                   help='result files go here (default submissions)')
+    p.add_argument('--work-dir', default=None,
+                   help='logs (default: <out-dir>/logs)')
     p.add_argument('--iou-thr', type=float, default=0.1)
     p.add_argument('--score-thr', type=float, default=0.0)
     p.add_argument('--no-merge', action='store_true',
@@ -46,12 +50,22 @@ def parse_args(argv=None):
 
 def build_cfg(args) -> Config:
     """The config with the submission evaluator (and dump) set."""
+    from rsvheat_mm.engine.runner_utils import (ToolInputError,
+                                                check_checkpoint_arg,
+                                                check_work_dir)
+    if not osp.isfile(args.config):
+        raise ToolInputError(f'config {args.config} not found')
+    check_checkpoint_arg(args.checkpoint, 'CHECKPOINT')
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     cfg.load_from = args.checkpoint
-    cfg.work_dir = args.work_dir or osp.join(
-        'work_dirs', osp.splitext(osp.basename(args.config))[0])
+    # logs go under --out-dir unless --work-dir says otherwise: nothing is
+    # written into the current folder
+    cfg.work_dir = args.work_dir or osp.join(args.out_dir, 'logs')
+    check_work_dir(cfg.work_dir)
+    cfg.custom_hooks = list(cfg.get('custom_hooks', None) or []) + [
+        dict(type='rsvheat_mm.ProgressBarHook')]
     metrics = []
     if args.keep_metrics:
         old = cfg.test_evaluator
@@ -70,13 +84,23 @@ def build_cfg(args) -> Config:
     return cfg
 
 
-def main(argv=None):
-    args = parse_args(argv)
+def run(args) -> dict:
+    """Test with the submission evaluator; returns the metrics."""
     import rsvheat_mm  # noqa: F401
     from mmengine.runner import Runner
+    from rsvheat_mm.engine.runner_utils import print_summary
     cfg = build_cfg(args)
-    runner = Runner.from_cfg(cfg)
-    return runner.test()
+    metrics = Runner.from_cfg(cfg).test()
+    if args.keep_metrics:
+        print_summary(metrics)
+    print(f'wrote {", ".join(args.format)} results to {args.out_dir} '
+          f'(logs: {cfg.work_dir})')
+    return metrics
+
+
+def main(argv=None):
+    from rsvheat_mm.engine.runner_utils import run_tool
+    return run_tool(run, parse_args(argv))
 
 
 if __name__ == '__main__':

@@ -4,7 +4,15 @@ Cuts the image into overlapping tiles (``--patch-size``, ``--gap``), runs the
 detector of an mmdet or mmrotate config on each batch of tiles with a
 progress bar, merges the detections with class-wise (rotated) NMS, and
 writes ``<out-dir>/<image>.txt`` (``x1 y1 ... y4 class score`` per line),
-``<out-dir>/<image>.json`` and ``<out-dir>/<image>_vis.jpg``.
+``<out-dir>/<image>.json`` and ``<out-dir>/<image>_vis.jpg``. Boxes lie in
+the image: detections in the padding of border tiles are dropped.
+
+GeoTIFFs are read window by window (rasterio); their band count and dtype
+must fit the config (a 4-band uint16 scene for an RGB 8-bit config is refused
+with the fix: ``--bands 0,1,2 --rescale percentile``); nothing is converted
+silently. For georeferenced outputs (GeoJSON in the scene CRS), folders and
+many processes use ``tools/scene_inference.py``, which this tool shares its
+code with.
 
 Example::
 
@@ -27,7 +35,8 @@ sys.path.insert(0, osp.join(osp.dirname(__file__), '..'))
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('img', help='image file (any size, any cv2 format)')
+    p.add_argument('img', help='image file (any size: PNG / JPEG, or a '
+                   'GeoTIFF of any band count and dtype)')
     p.add_argument('config', help='mmdet / mmrotate config')
     p.add_argument('checkpoint', nargs='?', default=None,
                    help='weights (omit only to test the pipeline)')
@@ -38,6 +47,15 @@ def parse_args(argv=None):
     p.add_argument('--score-thr', type=float, default=0.3)
     p.add_argument('--iou-thr', type=float, default=0.1)
     p.add_argument('--device', default='cuda:0')
+    p.add_argument('--bands', default=None,
+                   help='0-based bands of the file fed to the model, e.g. '
+                   '2,1,0 (default: all; must match the model)')
+    p.add_argument('--rescale', default='none',
+                   choices=['none', 'percentile', 'minmax'],
+                   help='stretch a non-8-bit image to 0..255 for an 8-bit '
+                   'config (default none: refuse)')
+    p.add_argument('--value-range', type=float, nargs=2, default=None,
+                   metavar=('LOW', 'HIGH'))
     p.add_argument('--no-vis', action='store_true')
     p.add_argument('--cfg-options', nargs='+', action=DictAction,
                    help='key=value overrides of the config')
@@ -48,11 +66,11 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     import cv2
     import torch
-    from mmdet.apis import init_detector
 
     import rsvheat_mm  # noqa: F401  (registers modules)
-    from rsvheat_mm.det.inference import (draw_detections, format_detections,
-                                          image_color_type, tiled_inference)
+    from rsvheat_mm.apis.scene_inference import DetSceneInferencer, _scale_dets
+    from rsvheat_mm.apis.tiled_inference import (draw_detections,
+                                                 format_detections)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
@@ -60,33 +78,44 @@ def main(argv=None) -> dict:
     if device.startswith('cuda') and not torch.cuda.is_available():
         print('CUDA not available: running on CPU')
         device = 'cpu'
-    if 'mmrotate' in str(cfg.get('default_scope', '')):
-        import mmrotate  # noqa: F401
-    model = init_detector(cfg, args.checkpoint, device=device)
-    flag = cv2.IMREAD_GRAYSCALE \
-        if image_color_type(cfg) == 'grayscale' else cv2.IMREAD_COLOR
-    image = cv2.imread(args.img, flag)
-    if image is None:
-        raise IOError(f'cannot read {args.img!r}')
+    bands = [int(b) for b in args.bands.split(',')] if args.bands else None
+    inf = DetSceneInferencer(
+        cfg, args.checkpoint, device, score_thr=args.score_thr,
+        iou_thr=args.iou_thr, patch_size=args.patch_size, gap=args.gap,
+        batch_size=args.batch_size, bands=bands, rescale=args.rescale,
+        value_range=args.value_range)
+    try:
+        (src, ) = inf.open_inputs([args.img])
+    except (ValueError, FileNotFoundError) as e:
+        raise SystemExit(f'error: {e}')
     start = time.time()
-    dets = tiled_inference(model, image, args.patch_size, args.gap,
-                           args.batch_size, args.iou_thr, args.score_thr)
-    classes = model.dataset_meta['classes']
-    stem = osp.splitext(osp.basename(args.img))[0]
-    os.makedirs(args.out_dir, exist_ok=True)
-    lines = format_detections(dets, classes)
-    with open(osp.join(args.out_dir, stem + '.txt'), 'w') as f:
-        f.writelines(line + '\n' for line in lines)
-    with open(osp.join(args.out_dir, stem + '.json'), 'w') as f:
-        json.dump(dict(image=args.img, height=image.shape[0],
-                       width=image.shape[1], classes=list(classes),
-                       bboxes=dets['bboxes'].tolist(),
-                       scores=dets['scores'].tolist(),
-                       labels=dets['labels'].tolist()), f)
-    if not args.no_vis:
-        palette = model.dataset_meta.get('palette')
-        cv2.imwrite(osp.join(args.out_dir, stem + '_vis.jpg'),
-                    draw_detections(image, dets, classes, palette))
+    with src:
+        dets = inf.detect(src)
+        classes = inf.classes
+        stem = osp.splitext(osp.basename(args.img))[0]
+        os.makedirs(args.out_dir, exist_ok=True)
+        lines = format_detections(dets, classes)
+        with open(osp.join(args.out_dir, stem + '.txt'), 'w') as f:
+            f.writelines(line + '\n' for line in lines)
+        with open(osp.join(args.out_dir, stem + '.json'), 'w') as f:
+            json.dump(dict(image=args.img, height=src.height,
+                           width=src.width, classes=list(classes),
+                           bboxes=dets['bboxes'].tolist(),
+                           scores=dets['scores'].tolist(),
+                           labels=dets['labels'].tolist()), f)
+        if not args.no_vis:
+            palette = inf.meta.get('palette')
+            if max(src.width, src.height) <= 8192:  # full resolution
+                img = src.read_window([0, 0, src.width, src.height])
+                vis = draw_detections(img[..., 0] if img.shape[-1] == 1
+                                      else img, dets, classes, palette)
+            else:  # a huge scene: draw on a 4096 px overview
+                from rsvheat_mm.apis.raster_io import overview_image
+                ov = overview_image(src, 4096)
+                vis = draw_detections(
+                    ov, _scale_dets(dets, ov.shape[1] / src.width), classes,
+                    palette)
+            cv2.imwrite(osp.join(args.out_dir, stem + '_vis.jpg'), vis)
     print(f'\n{len(lines)} detections in {time.time() - start:.1f} s -> '
           f'{args.out_dir}')
     return dets

@@ -3,7 +3,8 @@
 #
 # Creates .venv/ in the repository root with the pinned stack, builds mmcv 2.1.0
 # once per (python, torch) into a wheel cache keyed by the torch version, installs
-# rsvheat_mm in editable mode and proves the result by importing every toolbox.
+# rsvheat_mm as a develop (egg-link) install and proves the result by importing
+# every toolbox and checking where `mim` will look for the configs and tools.
 # Idempotent: when the stamp matches the pinned inputs it only re-checks imports.
 set -euo pipefail
 
@@ -38,7 +39,23 @@ print(f'[install] ok: torch {torch.__version__}, mmcv {mmcv.__version__}, '
 PY
 }
 
-if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$want_stamp" ]] && check_imports; then
+# What `mim train|test rsvheat_mm` needs: the distribution's location must
+# hold rsvheat_mm/.mim/{configs,tools} (see develop_install below).
+check_mim_location() {
+  "$VENV/bin/python" -W ignore - <<'PY'
+import os.path as osp
+import pkg_resources
+loc = pkg_resources.get_distribution('rsvheat_mm').location
+train = osp.join(loc, 'rsvheat_mm', '.mim', 'tools', 'train.py')
+if not osp.isfile(train):
+    raise SystemExit(f'[install] mim would look for {train}, which does not '
+                     f'exist: rsvheat_mm is not a develop install')
+print(f'[install] ok: mim finds rsvheat_mm at {loc}')
+PY
+}
+
+if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$want_stamp" ]] && check_imports \
+    && check_mim_location; then
   log "environment up to date ($VENV)"
   exit 0
 fi
@@ -98,11 +115,34 @@ fi
 
 # 4. the toolboxes, test tools and rsvheat_mm itself (editable)
 pip_index install -c "$CONSTRAINTS" -r requirements/runtime.txt -r requirements/tests.txt
-# legacy (egg-link) editable install: mim then finds rsvheat_mm/.mim in the repo
-pip_index install -c "$CONSTRAINTS" --no-build-isolation --no-use-pep517 --no-deps -e .
+# rsvheat_mm as a develop (egg-link) install. `mim train|test rsvheat_mm ...`
+# (openmim 0.3.9, mim/utils/utils.py get_installed_path) looks for the
+# configs and tools at pkg_resources.get_distribution('rsvheat_mm').location
+# + '/rsvheat_mm/.mim'. A PEP 660 editable install (any mode, also `compat`)
+# puts the .dist-info in site-packages, so that location is site-packages,
+# where rsvheat_mm/ does not exist. Only a develop install puts the location
+# in the repository: easy-install.pth adds the repository to sys.path and
+# rsvheat_mm.egg-info lies there. setuptools >= 80 turned `develop` into
+# `pip install -e` (PEP 660) and pip >= 25.3 no longer calls `develop`, so
+# setuptools 79's develop runs straight from a private copy; the venv keeps
+# its own setuptools.
+develop_install() {
+  local overlay
+  overlay="$(mktemp -d)"
+  pip_index install -q --no-deps --target "$overlay" "setuptools>=77.0.3,<80"
+  # an earlier install of any kind (PEP 660 finder, old egg-link) goes first
+  "${PIP[@]}" uninstall -y -q rsvheat_mm >/dev/null 2>&1 || true
+  if ! PYTHONPATH="$overlay" "$VENV/bin/python" setup.py -q develop --no-deps \
+      >"$overlay/develop.log" 2>&1; then
+    cat "$overlay/develop.log"; rm -rf "$overlay"; return 1
+  fi
+  rm -rf "$overlay"
+}
+develop_install
 
 # 5. prove it
 "${PIP[@]}" check
 check_imports
+check_mim_location
 echo "$want_stamp" > "$STAMP"
 log "done: activate with 'source $VENV/bin/activate'"

@@ -3,6 +3,10 @@
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out FILE]
         [--show-dir DIR] [--cfg-options k=v ...] [--launcher ...]
+
+Prints every scalar metric on its own line (``undefined`` for a 0/0
+score). A missing, empty, truncated or foreign checkpoint, a work dir that
+is a file or an empty dataset folder ends with one line naming it (exit 1).
 """
 import argparse
 import os
@@ -18,8 +22,10 @@ def parse_args(argv=None):
     p.add_argument('checkpoint', help='checkpoint file')
     p.add_argument('--work-dir', help='where to save the evaluation logs')
     p.add_argument('--out', help='dump predictions to a pickle file')
-    p.add_argument('--show-dir', help='save painted predictions here '
-                   '(relative to the work dir\'s timestamped folder)')
+    p.add_argument('--show-dir', help='save painted predictions in this '
+                   'folder (a path from the current folder; every task kind: '
+                   'mmdet / mmrotate / mmseg / change detection / '
+                   'mmpretrain)')
     p.add_argument('--cfg-options', nargs='+', action=DictAction,
                    help='override config settings, key=value')
     p.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -31,16 +37,31 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
-    args = parse_args(argv)
+    from rsvheat_mm.engine.runner_utils import run_tool
+    return run_tool(run, parse_args(argv))
+
+
+def run(args) -> dict:
+    """Evaluate; returns the metrics dict (printed one per line)."""
     import rsvheat_mm  # noqa: F401
     from mmengine.runner import Runner
-    from rsvheat_mm.engine.runner_utils import (adapt_distributed_cfg,
-                                                enable_show_dir, load_cfg)
+    from rsvheat_mm.engine.runner_utils import (ToolInputError,
+                                                adapt_distributed_cfg,
+                                                check_checkpoint_arg,
+                                                enable_show_dir, load_cfg,
+                                                print_summary)
 
     if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
+        raise ToolInputError(f'checkpoint {args.checkpoint} not found')
+    check_checkpoint_arg(args.checkpoint, 'CHECKPOINT')
     cfg = load_cfg(args.config, args.launcher, args.cfg_options,
                    args.work_dir)
+    if cfg.get('test_dataloader', None) is None or cfg.get(
+            'test_cfg', None) is None:
+        raise ToolInputError(
+            f'{args.config} has no test_dataloader / test_cfg: there is '
+            f'nothing to evaluate (a pretraining config is evaluated by '
+            f'fine-tuning a downstream config from its weights)')
     cfg.load_from = args.checkpoint
     cfg.resume = False
     if args.show_dir:
@@ -52,9 +73,11 @@ def main(argv=None):
         runner.test_evaluator.metrics.append(
             DumpResults(out_file_path=args.out))
     metrics = runner.test()
-    print({k: round(float(v), 4) for k, v in metrics.items()
-           if isinstance(v, (int, float))})
+    print_summary(metrics)
+    if args.show_dir:
+        print(f'painted predictions: {osp.abspath(args.show_dir)}')
+    return metrics
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    main()

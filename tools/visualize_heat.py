@@ -6,18 +6,21 @@
 
 For one image and a checkpoint (of any toolbox's model whose backbone is
 RSvHeat, or a bare backbone state dict; ``none`` keeps the initialisation)
-it writes one PNG with a row per stage:
+it writes one PNG: the input image on top, then a row per stage with
 
 1. the learned decay spectrum ``exp(-K (w_n^2 + v_m^2))`` of the chosen
    block, averaged over channels, at that stage's feature size (DC at the
    top-left; bright = kept, dark = damped);
 2. the mean diffusivity ``K`` per frequency;
 3. the feature "temperature field" ``u`` entering the heat transform
-   (channel mean), and 4. the same field after diffusion.
+   (channel mean), 4. the same field after diffusion (same colour scale),
+   and 5. their difference, after - before (its own symmetric scale: the
+   two fields look alike, the difference shows what diffusion removed).
+
+The PNG is written under a temporary name and renamed when complete.
 """
 import argparse
-import sys
-from pathlib import Path
+from typing import Dict, List
 
 import numpy as np
 import torch
@@ -43,7 +46,7 @@ def build_backbone(config: str, checkpoint: str, device: str):
     from mmengine.config import Config
     from mmengine.registry import MODELS, init_default_scope
     from rsvheat_mm.models.backbones import RSvHeat
-    from rsvheat_mm.utils.checkpoint import load_checkpoint_file
+    from rsvheat_mm.utils.safe_load import load_checkpoint_file
 
     cfg = Config.fromfile(config)
     init_default_scope(cfg.get('default_scope', 'rsvheat_mm'))
@@ -77,16 +80,22 @@ def load_image(path: str, size, pre: dict, channels: int) -> torch.Tensor:
     return torch.from_numpy(arr).permute(2, 0, 1)[None]
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    from rsvheat_mm.models.utils.heat_math import frequency_grid, heat_transform
+def heat_fields(backbone, x: torch.Tensor, stem: str, block: int
+                ) -> List[Dict[str, torch.Tensor]]:
+    """Per stage: the decay spectrum, the diffusivity K, the temperature
+    field before and after the heat transform and their difference.
 
-    backbone, pre = build_backbone(args.config, args.checkpoint, args.device)
-    stem = next(iter(backbone.in_channels))
-    x = load_image(args.image, args.size, pre, backbone.in_channels[stem])
+    Args:
+        backbone: An ``RSvHeat`` in eval mode.
+        x: The normalised input ``[1, C, H, W]``.
+        stem: The modality to run.
+        block: Block index inside each stage (clamped to the last one).
+
+    Returns:
+        One dict per stage with ``decay``, ``k``, ``before``, ``after`` and
+        ``diff`` (= after - before), each ``[h, w]`` (channel means).
+    """
+    from rsvheat_mm.models.utils.heat_math import frequency_grid, heat_transform
     captured = {}
 
     def grab(stage):
@@ -98,54 +107,115 @@ def main(argv=None) -> int:
 
     handles = []
     for i, stage in enumerate(backbone.stages):
-        j = min(args.block, len(stage.blocks) - 1)
+        j = min(block, len(stage.blocks) - 1)
         handles.append(stage.blocks[j].op.register_forward_pre_hook(grab(i)))
-    with torch.no_grad():
-        backbone(x.to(args.device), modality=stem)
-        rows = []
-        for i, stage in enumerate(backbone.stages):
-            op = stage.blocks[min(args.block, len(stage.blocks) - 1)].op
-            feat, decay, sce = captured[i]
-            h, w = decay.shape[:2]
-            k = -torch.log(decay.clamp_min(1e-30)) / frequency_grid(
-                h, w, decay.dtype, decay.device).clamp_min(1e-12)[..., None]
-            k[0, 0] = k.flatten(0, 1)[1:].mean(0)  # DC: K undefined
-            # recompute the op's signal u, then diffuse it
-            y = feat
-            if op.use_sce:
-                y = op.norm1(torch.relu(y + sce))
-            y = op.dwconv(y).permute(0, 2, 3, 1)
-            c = op.dims
-            u = torch.nn.functional.linear(y, op.linear.weight[:c],
-                                           op.linear.bias[:c])
-            after = heat_transform(u.float(), decay.float())
-            rows.append((decay.mean(-1).cpu(), k.mean(-1).cpu(),
-                         u[0].mean(-1).cpu(), after[0].mean(-1).cpu()))
-    for hd in handles:
-        hd.remove()
-    titles = ['decay spectrum (mean over C)', 'diffusivity K',
-              'temperature field before', 'after diffusion']
-    fig, axes = plt.subplots(len(rows), 4, figsize=(13, 3.1 * len(rows)),
-                             squeeze=False)
+    rows = []
+    try:
+        with torch.no_grad():
+            backbone(x, modality=stem)
+            for i, stage in enumerate(backbone.stages):
+                op = stage.blocks[min(block, len(stage.blocks) - 1)].op
+                feat, decay, sce = captured[i]
+                h, w = decay.shape[:2]
+                k = -torch.log(decay.clamp_min(1e-30)) / frequency_grid(
+                    h, w, decay.dtype,
+                    decay.device).clamp_min(1e-12)[..., None]
+                k[0, 0] = k.flatten(0, 1)[1:].mean(0)  # DC: K undefined
+                # recompute the op's signal u, then diffuse it
+                y = feat
+                if op.use_sce:
+                    y = op.norm1(torch.relu(y + sce))
+                y = op.dwconv(y).permute(0, 2, 3, 1)
+                c = op.dims
+                u = torch.nn.functional.linear(y, op.linear.weight[:c],
+                                               op.linear.bias[:c])
+                after = heat_transform(u.float(), decay.float())
+                before = u[0].float().mean(-1).cpu()
+                after = after[0].mean(-1).cpu()
+                rows.append(dict(decay=decay.mean(-1).cpu(),
+                                 k=k.mean(-1).cpu(), before=before,
+                                 after=after, diff=after - before))
+    finally:
+        for hd in handles:
+            hd.remove()
+    return rows
+
+
+#: panel titles of each stage row, in order
+TITLES = ('decay spectrum', 'diffusivity K', 'field before',
+          'field after diffusion', 'after - before')
+
+
+def draw(image: np.ndarray, rows: List[Dict[str, torch.Tensor]], out: str
+         ) -> List[str]:
+    """Save the picture: the input image on top, then one row per stage
+    (:data:`TITLES`); before / after share one colour scale, the difference
+    has its own, symmetric about 0. Returns every panel title."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    ncol = len(TITLES)
+    fig = plt.figure(figsize=(3.0 * ncol, 3.0 * (len(rows) + 1)))
+    grid = fig.add_gridspec(len(rows) + 1, ncol)
+    ax = fig.add_subplot(grid[0, :2])
+    ax.imshow(image, cmap='gray' if image.ndim == 2 else None)
+    ax.set_title(f'input image ({image.shape[1]} x {image.shape[0]} px)',
+                 fontsize=9)
+    ax.axis('off')
+    note = fig.add_subplot(grid[0, 2:])
+    note.axis('off')
+    note.text(0, 0.5, 'One row per stage of the backbone (one block each), '
+              'channel means.\n'
+              'decay spectrum: exp(-K w^2) per frequency, DC top-left '
+              '(bright = kept).\n'
+              'field before / after: the "temperature" entering the heat '
+              'transform\nand leaving it (one colour scale); they look '
+              'alike, so\nafter - before shows what diffusion changed '
+              '(red = warmer after).', fontsize=9, va='center')
+    titles = [ax.get_title()]
     for i, row in enumerate(rows):
-        for j, (img, title) in enumerate(zip(row, titles)):
-            ax = axes[i, j]
-            vmin = vmax = None
-            if j >= 2:  # same colour scale before / after
-                vmin = float(min(row[2].min(), row[3].min()))
-                vmax = float(max(row[2].max(), row[3].max()))
-            im = ax.imshow(img.numpy(), cmap='inferno' if j < 2 else 'coolwarm',
-                           vmin=vmin, vmax=vmax)
-            ax.set_title(f'stage {i}: {title}', fontsize=8)
+        lim = float(max(row['before'].abs().max(), row['after'].abs().max()))
+        dlim = float(row['diff'].abs().max()) or 1.0
+        specs = [(row['decay'], 'inferno', None, None),
+                 (row['k'], 'inferno', None, None),
+                 (row['before'], 'coolwarm', -lim, lim),
+                 (row['after'], 'coolwarm', -lim, lim),
+                 (row['diff'], 'RdBu_r', -dlim, dlim)]
+        for j, ((img, cmap, vmin, vmax), title) in enumerate(
+                zip(specs, TITLES)):
+            ax = fig.add_subplot(grid[i + 1, j])
+            im = ax.imshow(img.numpy(), cmap=cmap, vmin=vmin, vmax=vmax)
+            h, w = img.shape
+            ax.set_title(f'stage {i} ({h}x{w}): {title}', fontsize=8)
+            titles.append(ax.get_title())
             ax.axis('off')
             fig.colorbar(im, ax=ax, fraction=0.046)
     fig.tight_layout()
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
-    print(f'wrote {out}')
-    return 0
+    from rsvheat_mm.engine.runner_utils import save_figure
+    save_figure(fig, out)
+    return titles
+
+
+def run(args) -> dict:
+    """Build, run and draw; returns ``dict(rows, titles, out)``."""
+    from PIL import Image
+    backbone, pre = build_backbone(args.config, args.checkpoint, args.device)
+    stem = next(iter(backbone.in_channels))
+    channels = backbone.in_channels[stem]
+    x = load_image(args.image, args.size, pre, channels)
+    rows = heat_fields(backbone, x.to(args.device), stem, args.block)
+    img = Image.open(args.image).convert('L' if channels == 1 else 'RGB')
+    if args.size:
+        img = img.resize((args.size[1], args.size[0]), Image.BILINEAR)
+    titles = draw(np.asarray(img), rows, args.out)
+    print(f'wrote {args.out}')
+    return dict(rows=rows, titles=titles, out=args.out)
+
+
+def main(argv=None) -> dict:
+    from rsvheat_mm.engine.runner_utils import run_tool
+    return run_tool(run, parse_args(argv))
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    main()

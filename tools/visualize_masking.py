@@ -49,7 +49,7 @@ def parse_args(argv=None):
 def build(args):
     """(masking, preprocessor, model or None)."""
     import rsvheat_mm  # noqa: F401  (registers everything)
-    from rsvheat_mm.selfsup import (FrequencyHierarchicalMasking,
+    from rsvheat_mm.models.selfsup import (FrequencyHierarchicalMasking,
                                     RSMultiModalDataPreprocessor)
     model = None
     if args.config:
@@ -60,7 +60,7 @@ def build(args):
         with DefaultScope.overwrite_default_scope('mmpretrain'):
             model = MODELS.build(cfg.model)
         if args.checkpoint:
-            from rsvheat_mm.utils.checkpoint import load_checkpoint_file
+            from rsvheat_mm.utils.safe_load import load_checkpoint_file
             obj = load_checkpoint_file(args.checkpoint)
             model.load_state_dict(obj.get('state_dict', obj), strict=True)
         model.eval()
@@ -80,7 +80,7 @@ def build(args):
 def load(path: str, modality: Optional[str], size: int, pre) -> tuple:
     """Read, resize, pack and normalise one image -> (modality, x)."""
     from mmcv.transforms import LoadImageFromFile
-    from rsvheat_mm.selfsup.transforms import (LoadMultiModalImages,
+    from rsvheat_mm.datasets.transforms import (LoadMultiModalImages,
                                                MultiModalResize,
                                                PackMultiModalInputs)
     if modality is None:

@@ -1,10 +1,10 @@
 # Oriented R-CNN (le90) + FPN, RS-vHeat-B backbone, FAIR1M-2.0 (37 classes).
 #
-# Data:      FAIR1M-2.0 train (+ val for the final model) converted from XML
-#            and split single-scale into 1024 x 1024 tiles, gap 200
+# Data:      FAIR1M-2.0 train/part1 + part2 -> train, validation -> val,
+#            test -> test, split from the XML into 1024 x 1024 tiles, gap 200
 #            (tools/dataset_converters/split_large_images.py --ann-format
-#            fair1m) under data/split_ss_fair1m2/{train,val,test};
-#            flips (h, v, diagonal).
+#            fair1m, several folder pairs per call; docs/datasets.md) under
+#            data/split_ss_fair1m2/{train,val,test}; flips (h, v, diagonal).
 # Optimizer: AdamW, lr 1e-4, betas (0.9, 0.999), weight decay 0.05; no decay
 #            on norms, biases, FVE and SCE.
 # Schedule:  1x = 12 epochs, warm-up 500 iters, lr x0.1 at epochs 8 and 11.
@@ -19,24 +19,18 @@ model = dict(roi_head=dict(bbox_head=dict(num_classes=37)))
 
 dataset_type = 'FAIR1MDataset'
 data_root = 'data/split_ss_fair1m2/'
-train_dataloader = dict(
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='train/annfiles/',
-        data_prefix=dict(img_path='train/images/')))
-val_dataloader = dict(
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='val/annfiles/',
-        data_prefix=dict(img_path='val/images/')))
-test_dataloader = dict(
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='',
-        data_prefix=dict(img_path='test/images/'),
-        test_mode=True))
+
+
+def _split(split, ann_file=None, **kwargs):
+    return dict(dataset=dict(
+        type=dataset_type, data_root=data_root,
+        ann_file=f'{split}/annfiles/' if ann_file is None else ann_file,
+        data_prefix=dict(img_path=f'{split}/images/'), **kwargs))
+
+
+train_dataloader = _split('train')
+val_dataloader = _split('val')
+test_dataloader = _split('test', ann_file='', test_mode=True)  # no labels
 test_evaluator = dict(
-    out_dir='./work_dirs/fair1m_submission', formats=('fair1m', ))
+    out_dir='fair1m_submission',  # relative: under the run's work dir
+    formats=('fair1m', ))

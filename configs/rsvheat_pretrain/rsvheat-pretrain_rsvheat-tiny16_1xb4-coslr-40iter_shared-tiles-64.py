@@ -13,13 +13,11 @@
 _base_ = ['./rsvheat-pretrain_rsvheat-b_8xb32-coslr-200e_opt-sar-224.py']
 
 data_root = '../shared/data/'
-channels = dict(opt=3, sar=1)
 train_pipeline = [
-    dict(type='LoadMultiModalImages', channels=channels),
+    dict(_base_.train_pipeline[0]),  # optical + SAR loading as the recipe
     dict(type='MultiModalRandomResizedCrop', scale=64,
          crop_scale=(0.05, 0.3)),
-    dict(type='MultiModalRandomFlip', prob=0.5, rot90=True),
-    dict(type='PackMultiModalInputs'),
+    *_base_.train_pipeline[2:]  # flips / 90-degree turns, packing
 ]
 train_dataloader = dict(
     batch_size=4,

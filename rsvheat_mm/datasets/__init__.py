@@ -6,8 +6,13 @@ Host-dependent modules go through ``import_optional`` (see
 from ..utils.imports import import_optional
 
 import_optional([
-    '.scene_cls', '.air_polsar_seg', '.levir_cd', '.transforms',
-    '.whu_opt_sar',
+    '.transforms',
+    '.scene_cls',  # AID, NWPU-RESISC45 (mmpretrain)
+    '.dior', '.sar_aircraft',  # detection (mmdet)
+    '.dota', '.fair1m',  # rotated detection (mmrotate)
+    '.levir_cd', '.whu_opt_sar', '.air_polsar_seg',  # segmentation (mmseg)
+    '.checked_seg_datasets',  # mmseg Potsdam / iSAID with layout errors
     '.synthetic_seg',  # embedded demo data
-    '.det_datasets',  # DIOR-HBB, SAR-AIRcraft-1.0, FAIR1M
+    '.unlabelled_datasets',  # self-supervised pretraining
+    '.multi_uav_bev',  # RS-DFM scenes
 ], __name__)

@@ -4,21 +4,20 @@ Wang et al., "SAR-AIRcraft-1.0: High-resolution SAR aircraft detection and
 recognition dataset", Journal of Radars 12(4), 2023. 4,368 single-channel
 images (800 to 1500 px), 16,463 aircraft, horizontal boxes in VOC-style XML.
 
-Layout (``data_root='data/SAR-AIRcraft-1.0'``)::
+Layout of the release (``data_root='data/SAR-AIRcraft-1.0'``)::
 
-    JPEGImages/*.jpg   Annotations/*.xml   ImageSets/Main/{train,test}.txt
+    JPEGImages/0000001.jpg ...   (single-channel JPEG, 7-digit names)
+    Annotations/0000001.xml ...  (VOC XML without <filename> or <depth>)
+    ImageSets/Main/{train,val,test}.txt
 
 Load images as 1 channel (``LoadImageFromFile(color_type='grayscale')``)
 and use the backbone's SAR stem (``RSvHeat(in_channels=1)``).
 """
 from ..registry import DATASETS, register
-from .dior import VOCStyleDetDataset
+from .class_names import SAR_AIRCRAFT_CLASSES
+from .voc_style_det_dataset import VOCStyleDetDataset
 
-__all__ = ['SARAircraftDataset']
-
-SAR_AIRCRAFT_CLASSES = ('A220', 'A320/321', 'A330', 'ARJ21', 'Boeing737',
-                        'Boeing787', 'other')
-
+__all__ = ['SARAircraftDataset', 'SAR_AIRCRAFT_CLASSES']
 
 @register(DATASETS, hosts=('mmdet', ))
 class SARAircraftDataset(VOCStyleDetDataset):
@@ -37,3 +36,5 @@ class SARAircraftDataset(VOCStyleDetDataset):
     DEFAULT_PREFIX = dict(img_path='JPEGImages', ann_path='Annotations')
     ALIASES = {'A320': 'A320/321', 'A321': 'A320/321',
                'A320-321': 'A320/321'}
+    IGNORE_CASE = True
+    layout_key = 'sar_aircraft'

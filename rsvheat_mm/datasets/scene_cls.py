@@ -12,9 +12,11 @@ indices into ``CLASSES`` below, i.e. the sorted class names).
 * NWPU-RESISC45 (Cheng et al., Proc. IEEE 2017): 31 500 images of
   256 x 256 px, 45 classes of 700 images.
 """
+import os.path as osp
 from typing import Dict, Sequence
 
 from ..registry import DATASETS, register
+from .data_layouts import missing_data_error
 
 try:
     from mmpretrain.datasets import CustomDataset
@@ -88,9 +90,19 @@ def match_class_folders(folders: Sequence[str],
 if CustomDataset is not None:
 
     class _SceneDataset(CustomDataset):
-        """CustomDataset with fixed classes and a label-range check."""
+        """CustomDataset with fixed classes, a label-range check and a clear
+        error naming the layout and the split command for missing data."""
+
+        layout_key = 'aid'
 
         def load_data_list(self):
+            prefix = self.data_prefix.get('img_path', '') or self.data_root
+            if prefix and not osp.isdir(prefix):
+                raise missing_data_error(self.layout_key, 'image folder',
+                                         prefix, type(self).__name__)
+            if self.ann_file and not osp.isfile(self.ann_file):
+                raise missing_data_error(self.layout_key, 'split list',
+                                         self.ann_file, type(self).__name__)
             data = super().load_data_list()
             n = len(self.METAINFO['classes'])
             bad = [d for d in data if not 0 <= d['gt_label'] < n]
@@ -127,3 +139,4 @@ if CustomDataset is not None:
         """
 
         METAINFO = dict(classes=NWPU_RESISC45_CLASSES)
+        layout_key = 'nwpu'

@@ -1,7 +1,11 @@
 """Hooks and runner helpers of rsvheat_mm."""
-from .hooks import DistConsistencyHook
-from .runner_utils import adapt_distributed_cfg, enable_show_dir, load_cfg
+from .hooks import DistConsistencyHook, PlainWeightsHook, ProgressBarHook
+from .runner_utils import (ToolInputError, adapt_distributed_cfg,
+                           enable_show_dir, load_cfg, silence_known_warnings,
+                           summarize_metrics, user_errors)
 
 __all__ = [
-    'DistConsistencyHook', 'adapt_distributed_cfg', 'enable_show_dir', 'load_cfg'
+    'DistConsistencyHook', 'PlainWeightsHook', 'ProgressBarHook',
+    'ToolInputError', 'adapt_distributed_cfg', 'enable_show_dir', 'load_cfg',
+    'silence_known_warnings', 'summarize_metrics', 'user_errors'
 ]

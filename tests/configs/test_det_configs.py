@@ -10,7 +10,7 @@ import torch
 pytest.importorskip('mmdet')
 pytest.importorskip('mmrotate')
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'det'))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from det_helpers import (CONFIGS, REPO, dataset_cfgs,  # noqa: E402
                          runner_cfg, shrink_model)
 

@@ -14,14 +14,13 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.join(osp.dirname(__file__), '..', '..'))
-from rsvheat_mm.det.annotations import (check_class_names,  # noqa: E402
+from rsvheat_mm.datasets.annotations import (check_class_names,  # noqa: E402
                                         list_annotation_ids,
                                         parse_fair1m_xml, write_dota_txt)
 
 
 def _classes():
-    # the class list lives with the dataset (imports mmrotate)
-    from rsvheat_mm.datasets.fair1m import FAIR1M_CLASSES
+    from rsvheat_mm.datasets.class_names import FAIR1M_CLASSES
     return FAIR1M_CLASSES
 
 

@@ -46,12 +46,13 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from rsvheat_mm.models.backbones.checkpoint import (
+    from rsvheat_mm.models.backbones import RSvHeat
+    from rsvheat_mm.models.utils.ckpt_convert import (
         UnknownLayoutError, convert_state_dict, extract_state_dict,
         infer_arch)
-    from rsvheat_mm.models.backbones.rsvheat import RSvHeat, resize_embedding
+    from rsvheat_mm.models.utils.embed import resize_embedding
     from rsvheat_mm.models.utils.heat_math import stage_sizes
-    from rsvheat_mm.utils.checkpoint import load_checkpoint_file
+    from rsvheat_mm.utils.safe_load import load_checkpoint_file
 
     try:
         raw = extract_state_dict(load_checkpoint_file(args.src), args.key)

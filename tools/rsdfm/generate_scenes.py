@@ -9,7 +9,7 @@ import argparse
 import json
 import time
 
-from rsvheat_mm.rsdfm.synth import SceneConfig, generate_dataset
+from rsvheat_mm.datasets.synthetic_multi_uav import SceneConfig, generate_dataset
 
 
 def parse_args(argv=None) -> argparse.Namespace:

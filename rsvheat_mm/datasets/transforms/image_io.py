@@ -1,7 +1,8 @@
 """Reading remote-sensing rasters without GDAL and without losing range.
 
 mmseg's ``LoadMultipleRSImageFromFile`` needs GDAL. These helpers read PNG,
-JPEG and TIFF with OpenCV (or ``tifffile`` when it is installed) and keep the
+JPEG and TIFF with OpenCV (TIFF with ``tifffile`` when it is installed, else
+with ``rasterio``, whose wheel bundles GDAL) and keep the
 file's dtype: 8-bit optical stays ``uint8``, 16-bit or float SAR stays
 ``uint16`` / ``float32``. Every failure names the file and the fix.
 """
@@ -19,11 +20,26 @@ _TIFF = ('.tif', '.tiff')
 
 
 def _read_tiff(path: str) -> Optional[np.ndarray]:
-    """Raw band order with tifffile, else OpenCV (BGR swap undone)."""
+    """Raw band order with tifffile, else rasterio (any band count), else
+    OpenCV (BGR swap undone)."""
     try:
         import tifffile  # optional
     except ImportError:
         tifffile = None
+    if tifffile is None:
+        try:
+            import rasterio
+        except ImportError:
+            rasterio = None
+        if rasterio is not None:
+            import warnings
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter('ignore')  # not georeferenced
+                    with rasterio.open(path) as ds:
+                        return np.moveaxis(ds.read(), 0, -1)
+            except rasterio.errors.RasterioIOError:
+                return None
     if tifffile is not None:
         arr = tifffile.imread(path)
         if arr.ndim == 3 and arr.shape[0] < arr.shape[-1] and \
@@ -79,7 +95,7 @@ def read_raster(path: PathT, color_type: str = 'color',
     if arr is None or arr.size == 0:
         raise ValueError(f'Could not decode image {path} (corrupt file or an '
                          f'unsupported format; multi-band TIFFs beyond 4 '
-                         f'bands need `pip install tifffile`).')
+                         f'bands need rasterio or tifffile).')
     if arr.ndim == 2:
         arr = arr[..., None]
     if bands is not None:

@@ -6,29 +6,26 @@ Papers:
     Wang et al., "Building Vision Models upon Heat Conduction", CVPR 2025
     (arXiv 2405.16555).
 
-This file tells the whole model top-down:
+This file tells the model top-down:
 
 * :class:`HeatConduction` -- the HCO layer: optional Spatial Correction
   Embedding (SCE) ``LN(ReLU(x + SCE))``, DWConv, Linear C->2C split into a
   signal ``u`` and a gate ``z``, ``IDCT2(DCT2(u) * exp(-K w^2))``, LayerNorm,
   ``u * SiLU(z)``, Linear.
 * :class:`HeatBlock` -- pre- or post-norm residual block of HCO and FFN with
-  optional layer scale and drop path.
+  optional layer scale and drop path; :class:`HeatStage` -- a stage of them.
 * :class:`RSvHeat` -- stems per modality, four stages at strides 4/8/16/32
   whose blocks share one Frequency Value Embedding (FVE) and one SCE per
   stage, downsampling convs, and a LayerNorm per dense output.
 
-The math (DCT bases, frequency grid, decay) lives in pure functions in
-:mod:`rsvheat_mm.models.utils.heat_math`; checkpoint conversion from the
-official vHeat / RS-vHeat layouts in
-:mod:`rsvheat_mm.models.backbones.checkpoint`.
+Generic layers are in :mod:`rsvheat_mm.models.layers`, the math in
+:mod:`rsvheat_mm.models.utils.heat_math`, the conversion of official
+checkpoints in :mod:`rsvheat_mm.models.utils.ckpt_convert`; design notes in
+``docs/method.md``.
 
 Code of the public releases (MzeroMiko/vHeat, iecashhy/RS-vHeat) was read
 to learn the layout; this is an independent implementation.
 """
-import math
-import warnings
-from copy import deepcopy
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -39,49 +36,29 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from ...registry import ALL_HOSTS, MODELS, register
+from ..layers import FFN, GatedLinear, LayerNorm2d, apply_fused, drop_path
+from ..utils.embed import EMBED_RESIZE_MODES, resize_embedding
 from ..utils.heat_math import decay_map, heat_transform, stage_sizes
+from ..utils.param_cache import cached_on_params
+from ..utils.precision import at_least_fp32
+from .rsvheat_args import (check_choice, check_input, parse_arch,
+                           parse_in_channels, parse_out_indices,
+                           pretrained_to_init_cfg, select_stems, to_pair)
 
+# LayerNorm2d, FFN and resize_embedding are re-exported from here for the
+# code that imported them from this module before they moved.
 __all__ = ['RSvHeat', 'HeatBlock', 'HeatConduction', 'LayerNorm2d']
 
 SizeT = Tuple[int, int]
 
 
-# --------------------------------------------------------------------------
-# small layers
-# --------------------------------------------------------------------------
-class LayerNorm2d(nn.LayerNorm):
-    """LayerNorm over the channels of a channels-first [B, C, H, W] tensor.
-
-    ``forward(x, scale)`` returns ``scale * LN(x)`` as one LayerNorm with the
-    affine parameters scaled (``LN(x; scale * w, scale * b)``), so autograd
-    keeps the norm's input only, not also its output for ``scale``'s grad.
-    """
-
-    def forward(self, x: Tensor, scale: Optional[Tensor] = None) -> Tensor:
-        w, b = self.weight, self.bias
-        if scale is not None:
-            w, b = w * scale, b * scale
-        x = F.layer_norm(x.permute(0, 2, 3, 1), self.normalized_shape, w, b,
-                         self.eps)
-        return x.permute(0, 3, 1, 2)
-
-
-def drop_path(x: Tensor, rate: float, training: bool) -> Tensor:
-    """Stochastic depth per sample (identity when not training)."""
-    if rate == 0. or not training:
-        return x
-    keep = 1. - rate
-    mask = x.new_empty((x.shape[0], ) + (1, ) * (x.ndim - 1)).bernoulli_(keep)
-    return x * mask / keep
-
-
-def _at_least_fp32(dtype: torch.dtype) -> torch.dtype:
-    """fp16/bf16 -> fp32; fp32/fp64 unchanged (the spectral path's dtype)."""
-    return torch.promote_types(dtype, torch.float32)
-
-
 class HeatStem(nn.Module):
-    """Stride-4 stem: Conv s2 -> LN -> GELU -> Conv s2 -> LN."""
+    """Stride-4 stem: Conv s2 -> LN -> GELU -> Conv s2 -> LN.
+
+    Args:
+        in_channels: Input channels of the modality.
+        embed_dims: Output channels C.
+    """
 
     def __init__(self, in_channels: int, embed_dims: int) -> None:
         super().__init__()
@@ -97,7 +74,12 @@ class HeatStem(nn.Module):
 
 
 class Downsample(nn.Module):
-    """Conv 3x3 s2 (no bias) -> LN, between stages."""
+    """Conv 3x3 s2 (no bias) -> LN, between stages.
+
+    Args:
+        in_dims: Input channels.
+        out_dims: Output channels.
+    """
 
     def __init__(self, in_dims: int, out_dims: int) -> None:
         super().__init__()
@@ -108,149 +90,13 @@ class Downsample(nn.Module):
         return self.norm(self.conv(x))
 
 
-def _linear_param_grads(g2: Tensor, need_w: bool, need_b: bool,
-                        make_input) -> Tuple[Optional[Tensor],
-                                             Optional[Tensor]]:
-    """Weight and bias grads of a Linear from its output grad ``g2``
-    [N, out]; ``make_input()`` recomputes its input (only if needed)."""
-    grad_w = grad_b = None
-    if need_w:
-        inp = make_input()
-        grad_w = g2.t().mm(inp.reshape(-1, inp.shape[-1]))
-    if need_b:
-        grad_b = g2.sum(0)
-    return grad_w, grad_b
-
-
-def _apply_fused(fn, acts: Sequence[Tensor], weight: Tensor,
-                 bias: Optional[Tensor]) -> Tensor:
-    """``fn.apply(*acts, weight, bias)`` in the dtype the Linear would run
-    in: autocast's when autocast is on (then off inside ``fn``), else the
-    activations' (promoted) dtype."""
-    dev = acts[0].device.type
-    if torch.is_autocast_enabled(dev):
-        dtype = torch.get_autocast_dtype(dev)
-    else:
-        dtype = acts[0].dtype
-        for a in acts[1:]:
-            dtype = torch.promote_types(dtype, a.dtype)
-    args = [t if t is None else t.to(dtype) for t in (*acts, weight, bias)]
-    with torch.autocast(dev, enabled=False):
-        return fn.apply(*args)
-
-
-class _GeluLinear(torch.autograd.Function):
-    """``Linear(GELU(h))`` keeping only ``h`` for the backward pass.
-
-    Autograd would keep both ``h`` (for GELU) and ``GELU(h)`` (for the
-    Linear): two hidden maps (``4C`` channels each). Here ``GELU(h)`` is
-    recomputed in the backward pass (one element-wise pass).
-    """
-
-    @staticmethod
-    def forward(ctx, h: Tensor, weight: Tensor,
-                bias: Optional[Tensor]) -> Tensor:
-        ctx.save_for_backward(h, weight)
-        return F.linear(F.gelu(h), weight, bias)
-
-    @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, grad: Tensor):
-        h, weight = ctx.saved_tensors
-        grad = grad.contiguous()
-        need_h, need_w, need_b = ctx.needs_input_grad
-        grad_w, grad_b = _linear_param_grads(
-            grad.reshape(-1, grad.shape[-1]), need_w, need_b,
-            lambda: F.gelu(h))
-        grad_h = None
-        if need_h:  # GELU's backward written over grad @ W (no new map)
-            gp = grad.matmul(weight)
-            grad_h = torch.ops.aten.gelu_backward.grad_input(
-                gp, h, grad_input=gp)
-        return grad_h, grad_w, grad_b
-
-
-class _GatedLinear(torch.autograd.Function):
-    """``Linear(u * SiLU(z))`` keeping only ``u`` and ``z`` for backward.
-
-    Autograd would keep ``u``, ``z``, ``SiLU(z)`` and the product (four
-    maps); ``SiLU(z)`` and the product are recomputed here instead.
-    """
-
-    @staticmethod
-    def forward(ctx, u: Tensor, z: Tensor, weight: Tensor,
-                bias: Optional[Tensor]) -> Tensor:
-        ctx.save_for_backward(u, z, weight)
-        return F.linear(u * F.silu(z), weight, bias)
-
-    @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, grad: Tensor):
-        u, z, weight = ctx.saved_tensors
-        grad = grad.contiguous()
-        need_u, need_z, need_w, need_b = ctx.needs_input_grad
-        gate = F.silu(z)
-        grad_w, grad_b = _linear_param_grads(
-            grad.reshape(-1, grad.shape[-1]), need_w, need_b,
-            lambda: u * gate)
-        grad_u = grad_z = None
-        gp = grad.matmul(weight)
-        if need_z:
-            gz = gp * u
-            grad_z = torch.ops.aten.silu_backward.grad_input(
-                gz, z, grad_input=gz)
-        if need_u:
-            grad_u = gp.mul_(gate)
-        return grad_u, grad_z, grad_w, grad_b
-
-
-class FFN(nn.Module):
-    """1x1 conv C -> rC, GELU, 1x1 conv rC -> C.
-
-    Without autograd (inference), GELU runs in place and a large map is
-    processed in ``ceil(ratio)`` bands of rows, so the hidden map never takes
-    more memory than the input (the FFN is per pixel: same result). With
-    autograd, GELU and the second conv are one function that keeps only the
-    hidden map before GELU for the backward pass (one hidden map, not two).
-    """
-
-    #: hidden maps of at least this many bytes are processed in row bands
-    CHUNK_BYTES = 1 << 25
-
-    def __init__(self, dims: int, ratio: float = 4.) -> None:
-        super().__init__()
-        hidden = int(dims * ratio)
-        self.fc1 = nn.Conv2d(dims, hidden, 1)
-        self.fc2 = nn.Conv2d(hidden, dims, 1)
-
-    def _mlp(self, x: Tensor) -> Tensor:
-        x = self.fc1(x)
-        if not torch.is_grad_enabled():
-            return self.fc2(torch.ops.aten.gelu_(x))
-        out = _apply_fused(_GeluLinear, [x.permute(0, 2, 3, 1)],
-                           self.fc2.weight.flatten(1), self.fc2.bias)
-        return out.permute(0, 3, 1, 2)  # from a [B, H, W, C] result
-
-    def forward(self, x: Tensor) -> Tensor:
-        hidden_bytes = x.numel() * x.element_size() * \
-            self.fc1.out_channels // max(x.shape[1], 1)
-        n = min(math.ceil(self.fc1.out_channels / self.fc2.out_channels),
-                x.shape[2])
-        if torch.is_grad_enabled() or hidden_bytes < self.CHUNK_BYTES \
-                or n < 2:
-            return self._mlp(x)
-        out = torch.empty_like(x)  # keeps the memory format
-        bounds = [round(i * x.shape[2] / n) for i in range(n + 1)]
-        for r0, r1 in zip(bounds[:-1], bounds[1:]):
-            out[:, :, r0:r1] = self._mlp(x[:, :, r0:r1])
-        return out
-
-
-# --------------------------------------------------------------------------
-# the Heat Conduction Operator
-# --------------------------------------------------------------------------
 class HeatConduction(nn.Module):
     """The HCO layer (vHeat "Heat2D") with RS-vHeat's structure correction.
+
+    The layer owns its deploy state: :meth:`cache_decay` keeps the decay of
+    one feature size as the non-persistent buffer ``deploy_decay`` (never in
+    a state dict; it follows ``.to()`` / ``.half()``), :meth:`cached_decay`
+    returns it for that size and :meth:`clear_decay_cache` drops it.
 
     Args:
         dims: Channels C.
@@ -269,26 +115,62 @@ class HeatConduction(nn.Module):
         self.out_norm = nn.LayerNorm(dims)
         self.out_linear = nn.Linear(dims, dims)
         self.to_k = nn.Linear(dims, dims)
+        self.register_buffer('deploy_decay', None, persistent=False)
+
+    def k_parameters(self) -> List[nn.Parameter]:
+        """The parameters the decay depends on, besides the FVE (``to_k``)."""
+        return list(self.to_k.parameters())
 
     def compute_decay(self, fve: Tensor) -> Tensor:
-        """Decay ``exp(-ReLU(to_k(FVE)) * w^2)`` [H, W, C] in float32.
+        """Decay ``exp(-ReLU(to_k(FVE)) * w^2)`` in at least float32.
 
         Batch-independent: computed once per forward (or once per size in
         eval / deploy), never per sample.
+
+        Args:
+            fve: The stage's FVE resized to the feature size, [H, W, C].
+
+        Returns:
+            Decay [H, W, C] in (0, 1].
         """
-        dtype = _at_least_fp32(self.to_k.weight.dtype)
+        dtype = at_least_fp32(self.to_k.weight.dtype)
         with torch.autocast(fve.device.type, enabled=False):
             k = F.relu(F.linear(fve.to(dtype), self.to_k.weight.to(dtype),
                                 self.to_k.bias.to(dtype)))
             return decay_map(k)
 
+    @torch.no_grad()
+    def cache_decay(self, fve: Tensor) -> None:
+        """Keep the decay for the resized FVE [H, W, C] (deploy mode)."""
+        self.deploy_decay = self.compute_decay(fve)
+
+    def cached_decay(self, size: SizeT) -> Optional[Tensor]:
+        """The kept decay if it is for feature ``size`` (H, W), else None."""
+        d = self.deploy_decay
+        if d is not None and tuple(d.shape[:2]) == tuple(size):
+            return d
+        return None
+
+    def clear_decay_cache(self) -> None:
+        """Drop the decay kept by :meth:`cache_decay` (if any)."""
+        self.deploy_decay = None
+
     def forward(self, x: Tensor, decay: Tensor,
                 sce: Optional[Tensor] = None) -> Tensor:
-        """x: [B, C, H, W]; decay: [H, W, C]; sce: [C, H, W] or None.
+        """Apply the HCO.
 
         Without autograd (inference) the element-wise steps run in place on
         tensors this method created and intermediates are released as soon
         as they are used, so fewer feature-map-sized buffers coexist.
+
+        Args:
+            x: Map [B, C, H, W].
+            decay: Decay [H, W, C] (:meth:`compute_decay`).
+            sce: The stage's SCE resized to the map, [C, H, W]; needed when
+                ``use_sce``. Defaults to None.
+
+        Returns:
+            Map [B, C, H, W].
         """
         inplace = not torch.is_grad_enabled()
         device = x.device.type
@@ -302,7 +184,7 @@ class HeatConduction(nn.Module):
         u = F.linear(x, w[:c], b[:c])
         z = F.linear(x, w[c:], b[c:])
         del x
-        dtype = _at_least_fp32(u.dtype)
+        dtype = at_least_fp32(u.dtype)
         with torch.autocast(device, enabled=False):
             u = heat_transform(u.to(dtype), decay.to(dtype))
         u = self.out_norm(u)
@@ -312,8 +194,8 @@ class HeatConduction(nn.Module):
             return self.out_linear(u).permute(0, 3, 1, 2)
         # autograd: gate and output Linear in one function that keeps two
         # maps (u, z) for the backward pass instead of four
-        out = _apply_fused(_GatedLinear, [u, z], self.out_linear.weight,
-                           self.out_linear.bias)
+        out = apply_fused(GatedLinear, [u, z], self.out_linear.weight,
+                          self.out_linear.bias)
         return out.permute(0, 3, 1, 2)
 
 
@@ -379,10 +261,20 @@ class HeatBlock(nn.Module):
     def forward(self, x: Tensor, decay: Optional[Tensor],
                 sce: Optional[Tensor] = None,
                 fve: Optional[Tensor] = None) -> Tensor:
-        """x: [B, C, H, W]; decay: [H, W, C], or None to compute it from
-        ``fve`` ([H, W, C], the stage's resized FVE) inside the block (and,
-        with ``with_cp``, again in the backward pass instead of keeping
-        it)."""
+        """Apply the block.
+
+        Args:
+            x: Map [B, C, H, W].
+            decay: Decay [H, W, C], or None to compute it from ``fve``
+                inside the block (and, with ``with_cp``, again in the
+                backward pass instead of keeping it).
+            sce: The stage's resized SCE [C, H, W]. Defaults to None.
+            fve: The stage's resized FVE [H, W, C], used when ``decay`` is
+                None. Defaults to None.
+
+        Returns:
+            Map [B, C, H, W].
+        """
         if decay is None and fve is None:
             raise ValueError('HeatBlock needs a decay or the FVE to make it')
         if self.with_cp and torch.is_grad_enabled() and x.requires_grad:
@@ -392,7 +284,11 @@ class HeatBlock(nn.Module):
 
 
 class HeatStage(nn.Module):
-    """A stage: blocks sharing the stage's FVE and SCE."""
+    """A stage: blocks sharing the stage's FVE and SCE.
+
+    Args:
+        blocks: The stage's blocks, in order.
+    """
 
     def __init__(self, blocks: List[HeatBlock]) -> None:
         super().__init__()
@@ -401,44 +297,19 @@ class HeatStage(nn.Module):
     def forward(self, x: Tensor, decays: Optional[Sequence[Tensor]],
                 sce: Optional[Tensor],
                 fve: Optional[Tensor] = None) -> Tensor:
-        """``decays``: one per block, or None to let every block compute
-        its own from ``fve`` (lean mode)."""
+        """Apply the blocks to a [B, C, H, W] map.
+
+        Args:
+            decays: One decay per block, or None to let every block compute
+                its own from ``fve`` (lean mode).
+            sce, fve: As in :meth:`HeatBlock.forward`; ``fve`` defaults to
+                None.
+        """
         if decays is None:
             decays = [None] * len(self.blocks)
         for block, decay in zip(self.blocks, decays):
             x = block(x, decay, sce, fve)
         return x
-
-
-# --------------------------------------------------------------------------
-# the backbone
-# --------------------------------------------------------------------------
-def resize_embedding(emb: Tensor, size: SizeT, mode: str) -> Tensor:
-    """Resize an [H, W, C] embedding to ``size`` (FVE/SCE resize policy).
-
-    ``'bilinear'`` / ``'bicubic'``: interpolation with
-    ``align_corners=False`` (same normalised frequency, so the same
-    per-pixel diffusion kernel). ``'zero_pad'``: vHeat's downstream script,
-    zero rows/columns at high frequencies (bottom/right), cropping when the
-    target is smaller.
-    """
-    if tuple(emb.shape[:2]) == tuple(size):
-        return emb
-    if mode == 'zero_pad':
-        h, w = size
-        out = emb[:h, :w]
-        return F.pad(out, (0, 0, 0, w - out.shape[1], 0, h - out.shape[0]))
-    x = emb.permute(2, 0, 1)[None].float()
-    x = F.interpolate(x, size=size, mode=mode, align_corners=False)
-    return x[0].permute(1, 2, 0).to(emb.dtype)
-
-
-def _to_pair(size: Union[int, Sequence[int]]) -> SizeT:
-    if isinstance(size, int):
-        return (size, size)
-    if len(size) != 2:
-        raise ValueError(f'img_size must be an int or (H, W), got {size!r}')
-    return (int(size[0]), int(size[1]))
 
 
 @register(MODELS, hosts=ALL_HOSTS)
@@ -452,8 +323,9 @@ class RSvHeat(BaseModule):
         arch: ``'tiny'``, ``'small'``, ``'base'`` (or ``'t'``, ``'s'``,
             ``'b'``) or a dict with keys ``embed_dims`` (int) and ``depths``
             (list of ints, one per stage) and optionally ``post_norm``
-            (bool), ``layer_scale`` (float or None), ``mlp_ratio`` (float)
-            and ``drop_path_rate`` (float). Defaults to ``'tiny'``.
+            (bool, default False), ``layer_scale`` (float or None, default
+            None), ``mlp_ratio`` (float, default 4) and ``drop_path_rate``
+            (float, default 0). Defaults to ``'tiny'``.
         in_channels: Input channels of a single stem (3 optical, 1 SAR, N
             multispectral), or a dict ``{modality: channels}`` building one
             stem per modality in front of one shared encoder, e.g.
@@ -468,16 +340,18 @@ class RSvHeat(BaseModule):
         use_sce: Spatial Correction Embeddings (RS-vHeat). False gives plain
             vHeat. Defaults to True.
         fve_resize: How FVE is resized to a feature size different from the
-            stored one: ``'bilinear'`` (default), ``'bicubic'`` (vHeat's
-            runtime resize) or ``'zero_pad'`` (vHeat's downstream script).
-            The SCE is always resized bilinearly, like a position embedding.
+            stored one: ``'bilinear'``, ``'bicubic'`` (vHeat's runtime
+            resize) or ``'zero_pad'`` (vHeat's downstream script). The SCE
+            is always resized bilinearly, like a position embedding.
+            Defaults to ``'bilinear'``.
         modality_fusion: How a multi-stem model combines modalities when one
             input carries all of them concatenated along channels (in the
-            order of ``in_channels``): ``'mean'`` (default), ``'sum'`` or
+            order of ``in_channels``): ``'mean'``, ``'sum'`` or
             ``'concat'`` (doubles the output channels). The modalities run
-            through the shared encoder as one batch.
+            through the shared encoder as one batch. Defaults to ``'mean'``.
         drop_path_rate: Stochastic depth, linearly increased over blocks.
-            Defaults to the arch value (0.1 / 0.3 / 0.5).
+            None takes the arch value (0.1 / 0.3 / 0.5 for tiny / small /
+            base). Defaults to None.
         frozen_stages: -1 freezes nothing; 0 freezes the stems; k >= 1 also
             freezes stages 0..k-1 with their FVE, SCE, following downsample
             and output norms. Defaults to -1.
@@ -491,15 +365,13 @@ class RSvHeat(BaseModule):
             forwards when no gradient is needed, and precomputes them in
             :meth:`switch_to_deploy`: fastest for repeated inputs of one
             size. False (lean mode) keeps none of them: each block computes
-            its decay in its own forward and frees it afterwards (with
-            ``with_cp``, recomputes it in the backward pass), which saves
-            ``sum_i depth_i * H_i * W_i * C_i`` floats -- about 0.26 GB for
-            ``base`` at 1024 x 1024, 1 GB at 2048 x 2048 -- for one extra
-            ``C x C`` GEMM over the map per block and forward. ``'auto'``
-            keeps them for an input size when they take at most
-            :attr:`decay_cache_budget` bytes (512 MiB: ``base`` up to about
-            1400 x 1400 px) and is lean above. Outputs are identical in all
-            three. Defaults to ``'auto'``.
+            its decay in its own forward and frees it (with ``with_cp``,
+            recomputes it in the backward pass), saving
+            ``sum_i depth_i * H_i * W_i * C_i`` floats for one extra
+            ``C x C`` GEMM per block and forward. ``'auto'`` keeps them for
+            an input size while they take at most :attr:`decay_cache_budget`
+            bytes, lean above. Outputs are identical in all three; figures
+            in ``docs/benchmarks.md``. Defaults to ``'auto'``.
         init_cfg: ``dict(type='Pretrained', checkpoint=..., prefix=...)``
             loads (and converts, and resizes) a checkpoint of this plugin or
             of the official vHeat / RS-vHeat releases; shape mismatches
@@ -527,7 +399,7 @@ class RSvHeat(BaseModule):
     #: bytes of decays ``cache_decays='auto'`` keeps for one input size
     decay_cache_budget: int = 512 * 2**20
     _fusions = ('mean', 'sum', 'concat')
-    _resizes = ('bilinear', 'bicubic', 'zero_pad')
+    _resizes = EMBED_RESIZE_MODES
     _default_stem_names = {3: 'opt', 1: 'sar'}
 
     def __init__(self,
@@ -547,14 +419,10 @@ class RSvHeat(BaseModule):
                  cache_decays: Union[bool, str] = 'auto',
                  init_cfg: Optional[Union[dict, List[dict]]] = None,
                  pretrained: Optional[str] = None) -> None:
-        if pretrained is not None:  # mmseg's EncoderDecoder passes this
-            if init_cfg is not None:
-                raise ValueError('Set either init_cfg or pretrained, not both')
-            warnings.warn('RSvHeat: `pretrained` is deprecated, use '
-                          "init_cfg=dict(type='Pretrained', checkpoint=...)")
-            init_cfg = dict(type='Pretrained', checkpoint=pretrained)
-        super().__init__(init_cfg=init_cfg)
-        self.arch_settings = self._parse_arch(arch)
+        super().__init__(init_cfg=pretrained_to_init_cfg(pretrained, init_cfg))
+        self.arch_settings = parse_arch(arch, self.arch_zoo,
+                                        self._arch_required,
+                                        self._arch_optional)
         cfg = self.arch_settings
         dims = cfg['embed_dims']
         depths = list(cfg['depths'])
@@ -562,7 +430,7 @@ class RSvHeat(BaseModule):
         self.num_features = [dims * 2**i for i in range(self.num_stages)]
         self.depths = depths
         self.use_sce = use_sce
-        self.img_size = _to_pair(img_size)
+        self.img_size = to_pair(img_size)
         self.min_size = int(min_size)
         self.check_finite = check_finite
         self.frozen_stages = frozen_stages
@@ -572,17 +440,14 @@ class RSvHeat(BaseModule):
             raise ValueError(f'cache_decays={cache_decays!r}: use True, '
                              f"False or 'auto'")
         self.cache_decays = cache_decays
-        if fve_resize not in self._resizes:
-            raise ValueError(f'fve_resize={fve_resize!r}: choose one of '
-                             f'{self._resizes}')
-        self.fve_resize = fve_resize
-        if modality_fusion not in self._fusions:
-            raise ValueError(f'modality_fusion={modality_fusion!r}: choose '
-                             f'one of {self._fusions}')
-        self.modality_fusion = modality_fusion
+        self.fve_resize = check_choice('fve_resize', fve_resize,
+                                       self._resizes)
+        self.modality_fusion = check_choice('modality_fusion',
+                                            modality_fusion, self._fusions)
 
         # stems, one per modality
-        self.in_channels = self._parse_in_channels(in_channels)
+        self.in_channels = parse_in_channels(in_channels,
+                                             self._default_stem_names)
         self.stems = nn.ModuleDict({
             name: HeatStem(ch, dims)
             for name, ch in self.in_channels.items()
@@ -590,17 +455,14 @@ class RSvHeat(BaseModule):
 
         # per-stage FVE / SCE at the stored (pretraining) size
         self.stored_sizes = list(stage_sizes(*self.img_size, self.num_stages))
-        self.fve = nn.ParameterList([
-            nn.Parameter(torch.zeros(h, w, c))
-            for (h, w), c in zip(self.stored_sizes, self.num_features)
-        ])
-        if use_sce:
-            self.sce = nn.ParameterList([
+        def embeddings() -> nn.ParameterList:
+            return nn.ParameterList([
                 nn.Parameter(torch.zeros(h, w, c))
                 for (h, w), c in zip(self.stored_sizes, self.num_features)
             ])
-        else:
-            self.sce = None
+
+        self.fve = embeddings()
+        self.sce = embeddings() if use_sce else None
 
         dpr_max = cfg['drop_path_rate'] if drop_path_rate is None \
             else drop_path_rate
@@ -621,7 +483,7 @@ class RSvHeat(BaseModule):
                 self.downsamples.append(
                     Downsample(c, self.num_features[i + 1]))
 
-        self.out_indices = self._parse_out_indices(out_indices)
+        self.out_indices = parse_out_indices(out_indices, self.num_stages)
         for i in self.out_indices:
             self.add_module(f'norm{i}', nn.LayerNorm(self.num_features[i]))
         mult = 2 if (modality_fusion == 'concat'
@@ -633,74 +495,9 @@ class RSvHeat(BaseModule):
         self._embed_cache: Dict[tuple, Tensor] = {}
         self._deploy_size: Optional[SizeT] = None
         self._reset_parameters()
-        self._register_load_state_dict_pre_hook(self._adapt_state_dict)
         self._freeze_stages()
 
-    # ---------------------------------------------------------- arguments
-    def _parse_arch(self, arch: Union[str, dict]) -> dict:
-        if isinstance(arch, str):
-            key = arch.lower()
-            if key not in self.arch_zoo:
-                raise ValueError(
-                    f'Unknown arch {arch!r}: choose one of '
-                    f'{sorted(set(self.arch_zoo))} or pass a dict with keys '
-                    f'{sorted(self._arch_required)} (optional: '
-                    f'{sorted(self._arch_optional)}).')
-            cfg = deepcopy(self.arch_zoo[key])
-        elif isinstance(arch, dict):
-            missing = self._arch_required - set(arch)
-            unknown = set(arch) - self._arch_required - self._arch_optional
-            if missing or unknown:
-                raise ValueError(
-                    f'Custom arch dict: missing keys {sorted(missing)}, '
-                    f'unknown keys {sorted(unknown)}; required '
-                    f'{sorted(self._arch_required)}, optional '
-                    f'{sorted(self._arch_optional)}.')
-            depths = arch['depths']
-            if (not isinstance(arch['embed_dims'], int)
-                    or arch['embed_dims'] < 2 or arch['embed_dims'] % 2
-                    or not isinstance(depths, (list, tuple)) or not depths
-                    or not all(isinstance(d, int) and d >= 1
-                               for d in depths)):
-                raise ValueError(
-                    'Custom arch: embed_dims must be an even int >= 2 and '
-                    f'depths a non-empty list of ints >= 1; got {arch!r}.')
-            cfg = dict(post_norm=False, layer_scale=None, drop_path_rate=0.)
-            cfg.update(deepcopy(arch))
-        else:
-            raise TypeError(f'arch must be a str or dict, got {type(arch)}')
-        cfg.setdefault('mlp_ratio', 4.)
-        return cfg
-
-    def _parse_in_channels(self, in_channels) -> Dict[str, int]:
-        if isinstance(in_channels, int):
-            if in_channels < 1:
-                raise ValueError(f'in_channels must be >= 1, got '
-                                 f'{in_channels}')
-            name = self._default_stem_names.get(in_channels, 'ms')
-            return {name: in_channels}
-        if isinstance(in_channels, dict) and in_channels and all(
-                isinstance(k, str) and isinstance(v, int) and v >= 1
-                for k, v in in_channels.items()):
-            return dict(in_channels)
-        raise ValueError(
-            f'in_channels must be an int or a dict {{modality: channels}} '
-            f'such as dict(opt=3, sar=1), got {in_channels!r}')
-
-    def _parse_out_indices(self, out_indices) -> Tuple[int, ...]:
-        if isinstance(out_indices, int):
-            out_indices = [out_indices]
-        result = []
-        for i in out_indices:
-            j = i + self.num_stages if i < 0 else i
-            if not 0 <= j < self.num_stages:
-                raise ValueError(f'out_indices {tuple(out_indices)}: index '
-                                 f'{i} is out of range for '
-                                 f'{self.num_stages} stages')
-            result.append(j)
-        return tuple(result)
-
-    # ---------------------------------------------------------- init
+    # ---------------------------------------------------------- weights
     def _reset_parameters(self) -> None:
         for m in self.modules():
             if isinstance(m, nn.Linear):
@@ -723,7 +520,7 @@ class RSvHeat(BaseModule):
         """
         cfg = self.init_cfg
         if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained':
-            from .checkpoint import load_pretrained
+            from ..utils.ckpt_convert import load_pretrained
             load_pretrained(self, cfg['checkpoint'],
                             prefix=cfg.get('prefix'),
                             map_location=cfg.get('map_location', 'cpu'))
@@ -731,8 +528,19 @@ class RSvHeat(BaseModule):
             return
         super().init_weights()
 
-    def _adapt_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
-        """Load hook: resize stored FVE/SCE of another size to ours."""
+    def adapt_state_dict(self, state_dict: Dict[str, Tensor],
+                         prefix: str = '') -> None:
+        """Resize FVE / SCE stored at another size to this model's, in place.
+
+        Runs on every ``load_state_dict``, so a checkpoint pretrained at
+        another ``img_size`` loads; the FVE is resized with ``fve_resize``,
+        the SCE bilinearly.
+
+        Args:
+            state_dict: State dict to edit (this model's layout).
+            prefix: Prefix of this model's keys in ``state_dict``.
+                Defaults to ``''``.
+        """
         for name, params in (('fve', self.fve), ('sce', self.sce)):
             if params is None:
                 continue
@@ -744,6 +552,11 @@ class RSvHeat(BaseModule):
                         and v.shape[:2] != p.shape[:2]):
                     mode = self.fve_resize if name == 'fve' else 'bilinear'
                     state_dict[key] = resize_embedding(v, p.shape[:2], mode)
+
+    def _load_from_state_dict(self, state_dict, prefix, *args,
+                              **kwargs) -> None:
+        self.adapt_state_dict(state_dict, prefix)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     # ---------------------------------------------------------- freezing
     def _frozen_modules(self) -> List[nn.Module]:
@@ -769,6 +582,8 @@ class RSvHeat(BaseModule):
                 self.sce[i].requires_grad = False
 
     def train(self, mode: bool = True) -> 'RSvHeat':
+        """Set train / eval mode; entering train mode also empties the
+        per-size caches and leaves deploy mode."""
         super().train(mode)
         self._freeze_stages()
         if mode:
@@ -781,41 +596,41 @@ class RSvHeat(BaseModule):
                         m.eval()
         return self
 
-    # ---------------------------------------------------------- deploy
+    # ---------------------------------------------------------- decays
     def switch_to_deploy(self, img_size: Union[None, int,
                                                Sequence[int]]) -> None:
         """Precompute every block's decay for inputs of ``img_size``.
 
-        The decays become non-persistent buffers (never saved); inputs of
-        other sizes still work (computed on the fly). ``train()`` or
+        Each :class:`HeatConduction` keeps its decay (never saved); inputs
+        of other sizes still work (computed on the fly). ``train()`` or
         ``switch_to_deploy(None)`` undoes it. Where :meth:`keeps_decays`
         is False for the size (``cache_decays=False``, or ``'auto'`` over
         the budget) nothing is precomputed (lean mode keeps no decays); the
         model is only put in eval mode and the size recorded.
+
+        Args:
+            img_size: Input size (int or (H, W)), or None to leave deploy
+                mode.
         """
         for stage in self.stages:
             for block in stage.blocks:
-                block.op._buffers.pop('deploy_decay', None)
+                block.op.clear_decay_cache()
         self._deploy_size = None
         if img_size is None:
             return
-        h, w = _to_pair(img_size)
+        h, w = to_pair(img_size)
         self.eval()
-        sizes = self.feature_sizes(h, w)
-        if not self.keeps_decays(h, w):
-            self._deploy_size = (h, w)
-            return
-        with torch.no_grad():
-            for i, stage in enumerate(self.stages):
-                fve = self._stage_embedding('fve', i, sizes[i])
-                for block in stage.blocks:
-                    block.op.register_buffer(
-                        'deploy_decay', block.op.compute_decay(fve),
-                        persistent=False)
+        if self.keeps_decays(h, w):
+            with torch.no_grad():
+                for i, size in enumerate(self.feature_sizes(h, w)):
+                    fve = self._stage_embedding('fve', i, size)
+                    for block in self.stages[i].blocks:
+                        block.op.cache_decay(fve)
         self._deploy_size = (h, w)
 
     @property
     def deploy(self) -> bool:
+        """Whether :meth:`switch_to_deploy` recorded an input size."""
         return self._deploy_size is not None
 
     def keeps_decays(self, height: int, width: int) -> bool:
@@ -829,32 +644,9 @@ class RSvHeat(BaseModule):
         elem = max(self.fve[0].element_size(), 4)  # decays are >= fp32
         return floats * elem <= self.decay_cache_budget
 
-    # ---------------------------------------------------------- forward
     def feature_sizes(self, height: int, width: int) -> List[SizeT]:
         """(H, W) of every stage's feature map for an input size."""
         return list(stage_sizes(height, width, self.num_stages))
-
-    def _cached(self, key: tuple, params: Sequence[Tensor], fn):
-        """Return ``fn()``, cached under ``key`` when no gradient is needed.
-
-        The key holds the parameters' version counters, so an optimizer step
-        or a checkpoint load (both in-place) invalidates the entry. At most
-        one entry per (name, stage, size, dtype, device) is kept.
-        """
-        if torch.is_grad_enabled() and any(p.requires_grad for p in params):
-            return fn()
-        full = key + tuple(p._version for p in params)
-        out = self._embed_cache.get(full)
-        if out is None:
-            n = len(key)
-            self._embed_cache = {
-                k: v
-                for k, v in self._embed_cache.items() if k[:n] != key
-            }
-            with torch.no_grad():
-                out = fn()
-            self._embed_cache[full] = out
-        return out
 
     def _stage_embedding(self, name: str, i: int, size: SizeT,
                          cache: bool = True) -> Tensor:
@@ -864,83 +656,45 @@ class RSvHeat(BaseModule):
         mode = self.fve_resize if name == 'fve' else 'bilinear'
         if not cache:
             return resize_embedding(param, size, mode)
-        return self._cached((name, i, size, param.dtype, param.device),
-                            [param],
-                            lambda: resize_embedding(param, size, mode))
+        return cached_on_params(self._embed_cache,
+                                (name, i, size, param.dtype, param.device),
+                                [param],
+                                lambda: resize_embedding(param, size, mode))
 
-    def _stage_decays(self, i: int, size: SizeT) -> List[Tensor]:
-        """Decay of every block of stage ``i`` for a feature ``size``.
+    def _stage_inputs(
+        self, i: int, size: SizeT, keep: bool
+    ) -> Tuple[Optional[List[Tensor]], Optional[Tensor], Optional[Tensor]]:
+        """``(decays, sce, fve)`` of stage ``i`` for a feature ``size``.
 
-        Deploy buffers when they match the size; else computed once per
-        forward (cached per size when no gradient is needed).
+        The decay policy in one place. With ``keep`` (:meth:`keeps_decays`)
+        the blocks' deployed decays if they are for ``size``, else decays
+        made once per forward and cached per size while no gradient is
+        needed (the resized SCE too); ``fve`` is None. Without (lean mode)
+        ``decays`` is None and ``fve`` the resized FVE each block makes its
+        own decay from. ``sce`` is [C, H, W], None with ``use_sce=False``.
         """
+        sce = None
+        if self.sce is not None:
+            sce = self._stage_embedding('sce', i, size, keep).permute(2, 0, 1)
+        if not keep:
+            return None, sce, self._stage_embedding('fve', i, size, False)
         blocks = self.stages[i].blocks
-        deployed = [getattr(b.op, 'deploy_decay', None) for b in blocks]
-        if all(d is not None and tuple(d.shape[:2]) == tuple(size)
-               for d in deployed):
-            return deployed
+        deployed = [b.op.cached_decay(size) for b in blocks]
+        if all(d is not None for d in deployed):
+            return deployed, sce, None
         fve = self.fve[i]
-        params = [fve] + [p for b in blocks for p in b.op.to_k.parameters()]
+        params = [fve] + [p for b in blocks for p in b.op.k_parameters()]
 
         def compute():
             emb = self._stage_embedding('fve', i, size)
             return [b.op.compute_decay(emb) for b in blocks]
 
-        return self._cached(('decay', i, size, fve.dtype, fve.device),
-                            params, compute)
+        decays = cached_on_params(self._embed_cache,
+                                  ('decay', i, size, fve.dtype, fve.device),
+                                  params, compute)
+        return decays, sce, None
 
-    def _check_input(self, x: Tensor) -> None:
-        if not isinstance(x, Tensor) or x.ndim != 4:
-            raise ValueError(
-                'RSvHeat expects a 4-D tensor [B, C, H, W], got '
-                f'{getattr(x, "shape", type(x))}')
-        h, w = x.shape[-2:]
-        if min(h, w) < self.min_size:
-            raise ValueError(
-                f'Input of {h}x{w} px is below RSvHeat\'s minimum of '
-                f'{self.min_size} px per side (total stride 32). Resize or '
-                f'pad the image (e.g. pad_size_divisor=32 in the data '
-                f'preprocessor), or lower min_size.')
-        if self.check_finite and not torch.isfinite(x).all():
-            raise ValueError(
-                'RSvHeat input contains NaN or Inf values. Check the image '
-                'file and the normalisation (mean/std, SAR log scaling); '
-                'replace invalid pixels (e.g. nan_to_num) before the model.')
-
-    def _select_stem(self, x: Tensor, modality: Optional[str]):
-        """Return [(stem name, channel slice)] for this input."""
-        c = x.shape[1]
-        names = list(self.in_channels)
-        if modality is not None:
-            if modality not in self.in_channels:
-                raise ValueError(f'Unknown modality {modality!r}: this '
-                                 f'model has stems {names}')
-            if c != self.in_channels[modality]:
-                raise ValueError(
-                    f'The {modality!r} stem takes '
-                    f'{self.in_channels[modality]} channels but the input '
-                    f'has {c}. Pass the right modality or set in_channels.')
-            return [(modality, slice(0, c))]
-        matches = [n for n in names if self.in_channels[n] == c]
-        if len(matches) == 1:
-            return [(matches[0], slice(0, c))]
-        total = sum(self.in_channels.values())
-        if len(names) > 1 and c == total:
-            parts, start = [], 0
-            for n in names:
-                parts.append((n, slice(start, start + self.in_channels[n])))
-                start += self.in_channels[n]
-            return parts
-        expect = ' or '.join(
-            [f'{v} ({k})' for k, v in self.in_channels.items()] +
-            ([f'{total} (all modalities concatenated in the order '
-              f'{names})'] if len(names) > 1 else []))
-        raise ValueError(
-            f'RSvHeat got an input with {c} channels but expects {expect}. '
-            f'Set in_channels={c} (or a dict of modalities) in the backbone '
-            f'config, or fix the data pipeline (e.g. color_type, '
-            f'to_rgb, the number of bands read).')
-
+    # ---------------------------------------------------------- forward
     def forward(self, x: Tensor,
                 modality: Optional[str] = None) -> Tuple[Tensor, ...]:
         """Features of the stages in ``out_indices``.
@@ -950,14 +704,14 @@ class RSvHeat(BaseModule):
             modality: Stem to use. None picks the only stem, the stem whose
                 channel count matches, or -- for an input holding every
                 modality concatenated along channels -- all stems, fused by
-                ``modality_fusion``.
+                ``modality_fusion``. Defaults to None.
 
         Returns:
             Tuple of [B, C_i, ceil(H / 2^(i+2)), ceil(W / 2^(i+2))] maps.
         """
-        self._check_input(x)
+        check_input(x, self.min_size, self.check_finite)
         in_size = tuple(x.shape[-2:])
-        parts = self._select_stem(x, modality)
+        parts = select_stems(x.shape[1], self.in_channels, modality)
         # channels-last storage from the stem on: the per-channel LayerNorms,
         # the Linear layers and the spectral path then see contiguous
         # [B, H, W, C] views (no transposed copies), and depthwise convs run
@@ -970,17 +724,10 @@ class RSvHeat(BaseModule):
         x = x.contiguous(memory_format=torch.channels_last)
         outs = []
         for i, stage in enumerate(self.stages):
-            size = tuple(x.shape[-2:])
-            sce = None
-            if self.sce is not None:
-                sce = self._stage_embedding('sce', i, size, keep).permute(
-                    2, 0, 1)
-            if keep:
-                x = stage(x, self._stage_decays(i, size), sce)
-            else:  # lean: each block makes (and frees) its own decay
-                x = stage(x, None, sce,
-                          self._stage_embedding('fve', i, size, False))
-            del sce
+            decays, sce, fve = self._stage_inputs(i, tuple(x.shape[-2:]),
+                                                  keep)
+            x = stage(x, decays, sce, fve)
+            del decays, sce, fve
             if i in self.out_indices:
                 out = getattr(self, f'norm{i}')(x.permute(0, 2, 3, 1))
                 outs.append(self._fuse(out.permute(0, 3, 1, 2).contiguous(),
@@ -1005,6 +752,14 @@ class RSvHeat(BaseModule):
         Stems are layer 0, block ``j`` of stage ``i`` is
         ``1 + sum(depths[:i]) + j`` (FVE/SCE/downsample of a stage share its
         first block's id), output norms are the last layer.
+
+        Args:
+            param_name: Name of the parameter.
+            prefix: Prefix of the backbone's parameters in ``param_name``,
+                e.g. ``'backbone.'``. Defaults to ``''``.
+
+        Returns:
+            ``(layer id, number of layers)``.
         """
         num_layers = sum(self.depths) + 2
         if not param_name.startswith(prefix):

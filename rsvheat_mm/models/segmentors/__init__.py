@@ -1,4 +1,4 @@
 """Segmentors of rsvheat_mm (registered into rsvheat_mm and mmseg)."""
-from .siamese_encoder_decoder import PyramidFusionNeck, SiameseEncoderDecoder
+from .siamese_encoder_decoder import SiameseEncoderDecoder
 
-__all__ = ['PyramidFusionNeck', 'SiameseEncoderDecoder']
+__all__ = ['SiameseEncoderDecoder']

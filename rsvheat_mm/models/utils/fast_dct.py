@@ -19,20 +19,15 @@ length including odd ones, in float32/float64. Half-precision inputs are
 computed in float32 and cast back (cuFFT supports half only for powers of
 two, and a half DCT would lose ~3 digits).
 
-Path choice (``method='auto'``), deterministic and documented:
+Path choice (``method='auto'``), deterministic:
     The FFT path is used for an ``H x W`` map on device type ``t`` iff
-    ``H + W >= FFT_MIN_SIDE_SUM[t]`` (and the dtype is not float64 on a
-    device without float64 FFT -- every torch device has it). The
-    thresholds were measured with ``tools/analysis_tools/benchmark.py
-    --hco-sweep`` (see ``docs/benchmarks.md``): on the 2-core CPU the
-    matrix product wins up to 512 x 512 (C = 128, stride-C FFTs are cache
-    bound) and the FFT wins from about 512 x 512 at C = 16 onwards, so CPU
-    uses ``H + W >= 1536``. The CUDA value (512) is **not measured** in
-    this project yet (no GPU was lent); override it with
-    :func:`set_fft_threshold` or the environment variable
-    ``RSVHEAT_DCT_METHOD=matrix|fft|auto``. The rule depends only on
+    ``H + W >= FFT_MIN_SIDE_SUM[t]``. The rule depends only on
     ``(H, W, device type)``, so two calls with the same size on the same
-    device always take the same path.
+    device always take the same path. Override it with
+    :func:`set_fft_threshold` or the environment variable
+    ``RSVHEAT_DCT_METHOD=matrix|fft|auto``. How the thresholds were chosen
+    (``tools/analysis_tools/benchmark.py --hco-sweep``) and what is measured
+    on which machine: ``docs/benchmarks.md``, section "The faster HCO".
 """
 import math
 import os
@@ -41,6 +36,8 @@ from typing import Dict, Tuple
 
 import torch
 from torch import Tensor
+
+from .precision import at_least_fp32
 
 __all__ = [
     'dct_fft', 'idct_fft', 'dct2d_fft', 'idct2d_fft', 'choose_method',
@@ -51,7 +48,8 @@ __all__ = [
 METHODS = ('auto', 'matrix', 'fft')
 
 #: ``H + W`` from which ``method='auto'`` takes the FFT path, per device type
-#: (types not listed use the ``'default'`` entry).
+#: (types not listed use the ``'default'`` entry; origin of the values:
+#: ``docs/benchmarks.md``).
 FFT_MIN_SIDE_SUM: Dict[str, int] = {'cpu': 1536, 'cuda': 512, 'default': 1024}
 
 _ENV = 'RSVHEAT_DCT_METHOD'
@@ -136,11 +134,10 @@ def _along(t: Tensor, dim: int, ndim: int) -> Tensor:
 
 
 def _compute_dtype(x: Tensor) -> torch.dtype:
-    if x.dtype == torch.float64:
-        return torch.float64
-    if x.dtype in (torch.float32, torch.float16, torch.bfloat16):
-        return torch.float32
-    raise TypeError(f'FFT DCT needs a floating tensor, got {x.dtype}')
+    if x.dtype not in (torch.float64, torch.float32, torch.float16,
+                       torch.bfloat16):
+        raise TypeError(f'FFT DCT needs a floating tensor, got {x.dtype}')
+    return at_least_fp32(x.dtype)
 
 
 def dct_fft(x: Tensor, dim: int) -> Tensor:

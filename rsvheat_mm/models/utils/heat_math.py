@@ -14,8 +14,9 @@ regions) are computed in float32 and cast back, so bf16/fp16 models keep
 the float32 accuracy of the spectral step.
 
 Conventions: the DCT matrix ``D_N[n, p] = a_n cos(pi n (p + 1/2) / N)`` with
-``a_0 = sqrt(1/N)`` and ``a_n = sqrt(2/N)``, so ``D @ D.T = I`` and ``D`` equals
-``scipy.fft.dct(type=2, norm='ortho')``. Frequencies ``w_n = pi n / N``.
+``a_0 = sqrt(1/N)`` and ``a_n = sqrt(2/N)``, so ``D @ D.T = I`` and ``D``
+equals ``scipy.fft.dct(type=2, norm='ortho')``. Frequencies
+``w_n = pi n / N``.
 """
 import math
 from contextlib import nullcontext
@@ -26,6 +27,7 @@ import torch
 from torch import Tensor
 
 from .fast_dct import choose_method, dct2d_fft, idct2d_fft
+from .precision import at_least_fp32
 
 __all__ = [
     'dct_matrix', 'cached_dct_matrix', 'frequency_grid', 'decay_map',
@@ -96,10 +98,6 @@ def _apply_left(mat: Tensor, x: Tensor, dim: int) -> Tensor:
     return torch.matmul(mat, x.reshape(b * h, w, c)).view(b, h, -1, c)
 
 
-def _spectral_dtype(x: Tensor) -> torch.dtype:
-    return torch.float64 if x.dtype == torch.float64 else torch.float32
-
-
 def _dct2d_matrix(x: Tensor) -> Tensor:
     dh = cached_dct_matrix(x.shape[1], x.dtype, x.device)
     dw = cached_dct_matrix(x.shape[2], x.dtype, x.device)
@@ -122,7 +120,7 @@ def _spectral(x: Tensor, method: str, matrix_fn, fft_fn) -> Tensor:
     no_amp = (torch.autocast(dev, enabled=False)
               if torch.amp.is_autocast_available(dev) else nullcontext())
     with no_amp:
-        y = x.to(_spectral_dtype(x))
+        y = x.to(at_least_fp32(x.dtype))
         y = matrix_fn(y) if path == 'matrix' else fft_fn(y)
     return y.to(x.dtype)
 

@@ -1,12 +1,9 @@
-"""Tests of the RSvHeat backbone: math, shapes, options and bad input."""
+"""Tests of the RSvHeat backbone: shapes, options, deploy and bad input."""
 import numpy as np
 import pytest
-import scipy.fft
 import torch
 
-from rsvheat_mm.models.backbones.rsvheat import HeatConduction, RSvHeat
-from rsvheat_mm.models.utils.heat_math import (dct_matrix, decay_map,
-                                               heat_transform)
+from rsvheat_mm.models.backbones import HeatConduction, RSvHeat
 
 TINY = dict(embed_dims=8, depths=[1, 2, 1, 1])
 
@@ -20,51 +17,6 @@ def tiny(**kw):
 def rel_err(a, b):
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     return np.abs(a - b).max() / np.abs(b).max()
-
-
-# ------------------------------------------------------------------ HCO math
-@pytest.mark.parametrize('hw', [(8, 8), (7, 13), (16, 5), (1, 9)])
-def test_hco_matches_float64_scipy_reference(hw):
-    h, w = hw
-    g = torch.Generator().manual_seed(h * 100 + w)
-    u = torch.rand(2, h, w, 6, generator=g) + 0.5  # no zeros
-    k = torch.rand(h, w, 6, generator=g) * 3
-    decay = decay_map(k)
-    out = heat_transform(u, decay)
-    assert out.dtype == torch.float32
-    # float64 reference written independently with scipy
-    wn = np.pi * np.arange(h) / h
-    wm = np.pi * np.arange(w) / w
-    e = np.exp(-k.double().numpy() * (wn[:, None, None]**2 +
-                                       wm[None, :, None]**2))
-    spec = scipy.fft.dctn(u.double().numpy(), axes=(1, 2), norm='ortho')
-    ref = scipy.fft.idctn(spec * e, axes=(1, 2), norm='ortho')
-    assert rel_err(out.numpy(), ref) < 1e-5
-
-
-@pytest.mark.parametrize('n', [1, 2, 7, 56])
-def test_dct_basis_is_orthonormal_and_equals_scipy(n):
-    d = dct_matrix(n)
-    assert torch.allclose(d @ d.T, torch.eye(n, dtype=d.dtype), atol=1e-12)
-    ref = scipy.fft.dct(np.eye(n), type=2, norm='ortho', axis=0)
-    assert rel_err(d.numpy(), ref) < 1e-12
-
-
-def test_zero_k_is_identity_and_large_k_keeps_only_the_mean():
-    u = torch.rand(3, 9, 11, 4, dtype=torch.float64) + 0.1
-    k0 = torch.zeros(9, 11, 4, dtype=torch.float64)
-    assert rel_err(heat_transform(u, decay_map(k0)), u) < 1e-12
-    big = decay_map(torch.full((9, 11, 4), 1e4, dtype=torch.float64))
-    assert big[0, 0].eq(1).all() and big[1:].max() < 1e-30
-    out = heat_transform(u, big)
-    mean = u.mean(dim=(1, 2), keepdim=True).expand_as(u)
-    assert rel_err(out, mean) < 1e-10
-
-
-def test_decay_only_attenuates():
-    k = torch.rand(6, 5, 3) * 5
-    d = decay_map(k)
-    assert (d > 0).all() and (d <= 1).all() and d[0, 0].eq(1).all()
 
 
 # ------------------------------------------------------------------ arch
@@ -185,12 +137,55 @@ def test_deploy_mode_same_outputs_and_undone_by_train():
     assert getattr(m.stages[0].blocks[0].op, 'deploy_decay', None) is None
 
 
+def test_hco_owns_its_deploy_decay():
+    op = HeatConduction(8)
+    fve = torch.randn(6, 5, 8)
+    assert op.cached_decay((6, 5)) is None
+    assert op.k_parameters() == [op.to_k.weight, op.to_k.bias]
+    op.cache_decay(fve)
+    assert not op.deploy_decay.requires_grad
+    assert torch.equal(op.cached_decay((6, 5)), op.compute_decay(fve))
+    assert op.cached_decay((5, 6)) is None  # kept for one size only
+    assert 'deploy_decay' not in op.state_dict()
+    assert op.double().cached_decay((6, 5)).dtype == torch.float64
+    op.clear_decay_cache()
+    assert op.cached_decay((6, 5)) is None and op.deploy_decay is None
+
+
+def test_load_state_dict_resizes_embeddings_of_another_size():
+    src = tiny(img_size=96, fve_resize='zero_pad')
+    m = tiny(fve_resize='zero_pad')  # img_size 64
+    sd = src.state_dict()
+    m.load_state_dict(sd)
+    assert sd['fve.0'].shape == (24, 24, 8)  # the caller's dict untouched
+    assert torch.equal(m.fve[0], src.fve[0][:16, :16])
+    adapted = dict(sd)
+    m.adapt_state_dict(adapted)
+    assert adapted['fve.1'].shape == m.fve[1].shape
+    assert adapted['sce.0'].shape == m.sce[0].shape
+    pre = {'backbone.' + k: v for k, v in sd.items()}
+    m.adapt_state_dict(pre, 'backbone.')
+    assert pre['backbone.fve.0'].shape == m.fve[0].shape
+
+
+def test_old_import_paths():
+    from rsvheat_mm.models import backbones, layers
+    from rsvheat_mm.models.backbones import rsvheat
+    from rsvheat_mm.models.utils.embed import resize_embedding
+    assert rsvheat.RSvHeat is backbones.RSvHeat
+    assert rsvheat.LayerNorm2d is backbones.LayerNorm2d is layers.LayerNorm2d
+    assert rsvheat.FFN is layers.FFN
+    assert rsvheat.resize_embedding is resize_embedding
+    assert {backbones.HeatBlock, backbones.HeatConduction} == {
+        rsvheat.HeatBlock, rsvheat.HeatConduction}
+
+
 @pytest.mark.parametrize('post_norm,chunk', [(False, False), (True, True)])
 def test_inference_without_autograd_equals_with_autograd(post_norm, chunk,
                                                          monkeypatch):
     """The in-place inference path (no_grad; FFN in row bands) gives the
     autograd path's outputs and leaves the caller's input untouched."""
-    from rsvheat_mm.models.backbones.rsvheat import FFN
+    from rsvheat_mm.models.layers import FFN
     if chunk:  # every FFN of the tiny model runs in bands of rows
         monkeypatch.setattr(FFN, 'CHUNK_BYTES', 0)
     arch = dict(TINY, post_norm=post_norm, layer_scale=0.5, mlp_ratio=3.5)
@@ -235,42 +230,6 @@ def test_lean_mode_same_outputs_and_gradients_and_keeps_nothing(with_cp):
         getattr(blk.op, 'deploy_decay', None) is None
         for st in b.stages for blk in st.blocks)
     assert not any(t.shape[:2] == (18, 13) for t in b.buffers())
-
-
-def test_fused_backward_functions_match_plain_autograd(monkeypatch):
-    """GELU+fc2 and the SiLU gate+output Linear have hand-written backward
-    passes; float64 outputs and every gradient equal plain autograd's."""
-    import torch.nn.functional as F
-
-    import rsvheat_mm.models.backbones.rsvheat as R
-    torch.manual_seed(0)
-    arch = dict(TINY, post_norm=True, layer_scale=0.5)
-    m = tiny(arch=arch, drop_path_rate=0.).double()
-    with torch.no_grad():
-        for p in m.parameters():
-            p.add_(torch.rand_like(p) * 0.1 + 0.01)
-    x = torch.rand(2, 3, 40, 56, dtype=torch.float64) + 0.1
-    weights = None
-
-    def run():
-        nonlocal weights
-        m.zero_grad()
-        out = m(x)
-        if weights is None:
-            weights = [torch.rand_like(o) + 0.5 for o in out]
-        sum((o * w).sum() for o, w in zip(out, weights)).backward()
-        return out, {n: p.grad.clone() for n, p in m.named_parameters()}
-
-    out, grads = run()
-    monkeypatch.setattr(R._GeluLinear, 'apply', staticmethod(
-        lambda h, w, b: F.linear(F.gelu(h), w, b)))
-    monkeypatch.setattr(R._GatedLinear, 'apply', staticmethod(
-        lambda u, z, w, b: F.linear(u * F.silu(z), w, b)))
-    ref, ref_grads = run()
-    for a, b in zip(out, ref):
-        assert rel_err(a.detach(), b.detach()) < 1e-12
-    for n, g in ref_grads.items():
-        assert rel_err(grads[n], g) < 1e-10, n
 
 
 def test_training_block_keeps_fewer_maps():

@@ -1,4 +1,4 @@
-"""Siamese change-detection segmentor and pyramid fusion."""
+"""Siamese change-detection segmentor."""
 import pytest
 import torch
 from mmseg.registry import MODELS
@@ -6,7 +6,7 @@ from mmseg.structures import SegDataSample
 from mmengine.structures import PixelData
 
 import rsvheat_mm  # noqa: F401
-from rsvheat_mm.models.segmentors import PyramidFusionNeck
+from rsvheat_mm.models.necks import PyramidFusionNeck
 
 DEFAULT_SCOPE = 'mmseg'  # applied per test by tests/conftest.py
 
@@ -38,26 +38,6 @@ def _samples(n, h, w):
         s.gt_sem_seg = PixelData(data=torch.randint(0, 2, (1, h, w)))
         out.append(s)
     return out
-
-
-@pytest.mark.parametrize('policy', sorted(PyramidFusionNeck.policies))
-def test_fusion_policies(policy):
-    torch.manual_seed(0)
-    a = [torch.randn(2, 4, 8, 8, dtype=torch.float64),
-         torch.randn(2, 8, 4, 4, dtype=torch.float64)]
-    b = [torch.randn_like(t) for t in a]
-    ref = {'concat': lambda x, y: torch.cat([x, y], 1),
-           'sum': lambda x, y: x + y, 'diff': lambda x, y: y - x,
-           'abs_diff': lambda x, y: (x - y).abs(),
-           'concat_abs_diff': lambda x, y: torch.cat([x, y, (x - y).abs()],
-                                                     1)}[policy]
-    out = PyramidFusionNeck(policy)(a, b)
-    for o, x, y, c in zip(out, a, b,
-                          PyramidFusionNeck.out_channels([4, 8], policy)):
-        torch.testing.assert_close(o, ref(x, y), rtol=0, atol=0)
-        assert o.shape[1] == c
-    with pytest.raises(ValueError, match='policy'):
-        PyramidFusionNeck('max')
 
 
 def test_shared_backbone_sees_both_dates_in_one_batch():

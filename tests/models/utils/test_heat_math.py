@@ -9,7 +9,8 @@ import torch
 from rsvheat_mm.models.utils import fast_dct
 from rsvheat_mm.models.utils.fast_dct import (choose_method, dct_fft,
                                               idct_fft, set_fft_threshold)
-from rsvheat_mm.models.utils.heat_math import dct2d, heat_transform, idct2d
+from rsvheat_mm.models.utils.heat_math import (dct2d, dct_matrix, decay_map,
+                                               heat_transform, idct2d)
 
 SHAPES = [(1, 1), (1, 6), (2, 3), (7, 5), (16, 16), (9, 12), (33, 17),
           (31, 31), (64, 40)]
@@ -24,6 +25,11 @@ def _ref_heat(u: np.ndarray, d: np.ndarray) -> np.ndarray:
 def _rel(a, b) -> float:
     a = np.asarray(a, dtype=np.float64)
     return float(np.linalg.norm(a - b) / np.linalg.norm(b))
+
+
+def rel_err(a, b):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    return np.abs(a - b).max() / np.abs(b).max()
 
 
 @pytest.fixture
@@ -192,3 +198,47 @@ def test_backward_keeps_one_spectrum_not_every_step(method, rng):
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         heat_transform(u, d.detach(), method)  # no decay grad: no spectrum
     assert saved == [d.numel()]
+
+
+@pytest.mark.parametrize('hw', [(8, 8), (7, 13), (16, 5), (1, 9)])
+def test_hco_matches_float64_scipy_reference(hw):
+    h, w = hw
+    g = torch.Generator().manual_seed(h * 100 + w)
+    u = torch.rand(2, h, w, 6, generator=g) + 0.5  # no zeros
+    k = torch.rand(h, w, 6, generator=g) * 3
+    decay = decay_map(k)
+    out = heat_transform(u, decay)
+    assert out.dtype == torch.float32
+    # float64 reference written independently with scipy
+    wn = np.pi * np.arange(h) / h
+    wm = np.pi * np.arange(w) / w
+    e = np.exp(-k.double().numpy() * (wn[:, None, None]**2 +
+                                       wm[None, :, None]**2))
+    spec = scipy.fft.dctn(u.double().numpy(), axes=(1, 2), norm='ortho')
+    ref = scipy.fft.idctn(spec * e, axes=(1, 2), norm='ortho')
+    assert rel_err(out.numpy(), ref) < 1e-5
+
+
+@pytest.mark.parametrize('n', [1, 2, 7, 56])
+def test_dct_basis_is_orthonormal_and_equals_scipy(n):
+    d = dct_matrix(n)
+    assert torch.allclose(d @ d.T, torch.eye(n, dtype=d.dtype), atol=1e-12)
+    ref = scipy.fft.dct(np.eye(n), type=2, norm='ortho', axis=0)
+    assert rel_err(d.numpy(), ref) < 1e-12
+
+
+def test_zero_k_is_identity_and_large_k_keeps_only_the_mean():
+    u = torch.rand(3, 9, 11, 4, dtype=torch.float64) + 0.1
+    k0 = torch.zeros(9, 11, 4, dtype=torch.float64)
+    assert rel_err(heat_transform(u, decay_map(k0)), u) < 1e-12
+    big = decay_map(torch.full((9, 11, 4), 1e4, dtype=torch.float64))
+    assert big[0, 0].eq(1).all() and big[1:].max() < 1e-30
+    out = heat_transform(u, big)
+    mean = u.mean(dim=(1, 2), keepdim=True).expand_as(u)
+    assert rel_err(out, mean) < 1e-10
+
+
+def test_decay_only_attenuates():
+    k = torch.rand(6, 5, 3) * 5
+    d = decay_map(k)
+    assert (d > 0).all() and (d <= 1).all() and d[0, 0].eq(1).all()

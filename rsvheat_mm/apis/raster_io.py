@@ -1,0 +1,533 @@
+"""Windowed raster reading and georeferenced writing for whole scenes.
+
+GeoTIFF / COG (and anything else GDAL opens) are read through ``rasterio``
+window by window, so a 20,000 x 20,000 px scene never sits in memory whole.
+PNG / JPEG / BMP are read whole with OpenCV as before
+(:func:`~rsvheat_mm.datasets.transforms.image_io.read_raster`): they carry no
+georeference and GDAL can only decode them sequentially.
+
+* :class:`RasterSource` -- one scene: size, bands, dtype, transform, CRS;
+  :meth:`RasterSource.read_window` returns ``[h, w, C]`` in the model's
+  channel order and dtype (see :class:`InputSpec`), padded past the border.
+* :func:`check_pair` -- two scenes of a change pair must share size,
+  transform and CRS (no silent resampling).
+* :class:`RowStripWriter` -- a single-band tiled, compressed GeoTIFF written
+  in row strips (block aligned), with the scene's transform / CRS and a colour
+  table, under a temporary name renamed when complete.
+* :func:`write_geojson` / :func:`pixel_polygon_to_crs` -- GeoJSON in the
+  scene's CRS.
+* :func:`overview_image` -- a downsampled 8-bit view of a scene (decimated
+  reads, bounded memory).
+
+Every failure names the file and the fix.
+"""
+import json
+import os
+import os.path as osp
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+__all__ = [
+    'InputSpec', 'RasterSource', 'open_raster', 'check_pair',
+    'RowStripWriter', 'write_geojson', 'pixel_polygon_to_crs',
+    'overview_image', 'stretch_to_uint8', 'temp_path', 'commit_temp',
+    'WHOLE_READ_SUFFIXES', 'RASTER_SUFFIXES'
+]
+
+PathT = Union[str, Path]
+#: files read whole with OpenCV (no georeference, no windowed decoding)
+WHOLE_READ_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp')
+#: every suffix treated as a scene when a folder is given
+RASTER_SUFFIXES = ('.tif', '.tiff', '.vrt', '.img', '.jp2') + \
+    WHOLE_READ_SUFFIXES
+RESCALE_MODES = ('none', 'percentile', 'minmax')
+
+
+def temp_path(path: PathT) -> str:
+    """Temporary name of an output: ``<dir>/.<name>.part`` (same folder, so
+    the final rename is atomic)."""
+    path = str(path)
+    return osp.join(osp.dirname(path), '.' + osp.basename(path) + '.part')
+
+
+def commit_temp(path: PathT) -> str:
+    """Rename the finished temporary file of ``path`` to ``path``."""
+    os.replace(temp_path(path), str(path))
+    return str(path)
+
+
+@dataclass
+class InputSpec:
+    """What the model expects of one input image.
+
+    Attributes:
+        channels: Bands the model takes from this image (after ``bands``).
+        bands: 0-based band indices of the file, in the model's order, or
+            None (all bands, in file order).
+        uint8: The config's loader makes 8-bit images (``color_type``
+            ``'color'`` / ``'grayscale'``); other dtypes need ``rescale``.
+        bgr: Feed 3-band images as BGR (mmcv's ``LoadImageFromFile``
+            decodes colour images as BGR); False feeds file order (RGB).
+        rescale: How a non-uint8 scene becomes uint8 when ``uint8`` is set:
+            ``'none'`` (refuse), ``'percentile'`` (2-98 % per band, from an
+            overview read) or ``'minmax'``. Defaults to ``'none'``.
+        value_range: Fixed ``(low, high)`` for the 8-bit stretch (overrides
+            the statistics). Defaults to None.
+        role: Name of this input in messages (e.g. ``'A (before)'``).
+    """
+    channels: int
+    bands: Optional[List[int]] = None
+    uint8: bool = False
+    bgr: bool = False
+    rescale: str = 'none'
+    value_range: Optional[Tuple[float, float]] = None
+    role: str = 'image'
+    extra: Dict = field(default_factory=dict)
+
+
+def stretch_to_uint8(arr: np.ndarray, low: np.ndarray,
+                     high: np.ndarray) -> np.ndarray:
+    """Linear stretch of ``[h, w, C]`` from per-band ``[low, high]`` to
+    0..255 (clipped)."""
+    low = np.asarray(low, np.float32).reshape(1, 1, -1)
+    high = np.asarray(high, np.float32).reshape(1, 1, -1)
+    scale = 255. / np.maximum(high - low, 1e-12)
+    out = (arr.astype(np.float32) - low) * scale
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+class RasterSource:
+    """One scene, read window by window in the model's format.
+
+    Args:
+        path: A GeoTIFF / COG (any band count; uint8, uint16, int16,
+            float32 ...), or a PNG / JPEG (read whole, as before).
+        spec: What the model expects (:class:`InputSpec`). Defaults to
+            None (all bands, file dtype, file order).
+        overview_side: Longest side of the overview read that gives the
+            ``'percentile'`` / ``'minmax'`` statistics. Defaults to 1024.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        ValueError: It cannot be read, its band count does not fit
+            ``spec``, or it is not 8-bit where the config needs 8 bits and
+            no ``rescale`` is given. The message names the file and the fix.
+    """
+
+    def __init__(self, path: PathT, spec: Optional[InputSpec] = None,
+                 overview_side: int = 1024) -> None:
+        self.path = str(path)
+        self.spec = spec
+        self._ds = None
+        self._array = None
+        if not osp.isfile(self.path):
+            raise FileNotFoundError(
+                f'Scene file not found: {self.path}. Check the path (and '
+                f'the folder / list you passed).')
+        if self.path.lower().endswith(WHOLE_READ_SUFFIXES):
+            self._open_whole()
+        else:
+            self._open_rasterio()
+        self.overview_side = overview_side
+        self._select_bands()
+        self._stats = None
+        if self.needs_stretch:
+            self._stats = self._stretch_stats()
+
+    # -- opening --------------------------------------------------------
+    def _open_whole(self) -> None:
+        from ..datasets.transforms.image_io import read_raster
+        # 8-bit configs read PNG / JPEG exactly as their OpenCV loader does
+        ct = 'unchanged'
+        if self.spec is not None and self.spec.uint8:
+            ct = self.spec.extra.get('color_type', 'color')
+        try:
+            arr = read_raster(self.path, ct)
+        except ValueError as e:
+            raise ValueError(
+                f'Cannot read scene {self.path}: {e} Re-export it as PNG / '
+                f'JPEG / GeoTIFF.') from e
+        self._array = arr  # [H, W, C], RGB order for colour images
+        self.height, self.width = arr.shape[:2]
+        self.count = arr.shape[2]
+        self.dtype = arr.dtype
+        self.transform = None
+        self.crs = None
+
+    def _open_rasterio(self) -> None:
+        import rasterio
+        from rasterio.errors import RasterioIOError
+        try:
+            self._ds = rasterio.open(self.path)
+        except RasterioIOError as e:
+            raise ValueError(
+                f'Cannot read scene {self.path} ({e}). It is not a raster '
+                f'GDAL can open (truncated download, wrong extension, or a '
+                f'non-image file): re-export it as GeoTIFF, e.g. '
+                f'`gdal_translate in out.tif`.') from e
+        ds = self._ds
+        self.height, self.width, self.count = ds.height, ds.width, ds.count
+        dtypes = set(ds.dtypes)
+        if len(dtypes) > 1:
+            raise ValueError(
+                f'Scene {self.path} mixes band dtypes {sorted(dtypes)}; '
+                f'convert it to one dtype (gdal_translate -ot ...).')
+        self.dtype = np.dtype(ds.dtypes[0])
+        self.transform = ds.transform
+        self.crs = ds.crs
+
+    def close(self) -> None:
+        if self._ds is not None:
+            self._ds.close()
+            self._ds = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def georeferenced(self) -> bool:
+        """Whether the scene has a CRS (outputs are then in CRS units)."""
+        return self.crs is not None
+
+    @property
+    def shape(self) -> Tuple[int, int, int]:
+        """``(height, width, channels fed to the model)``."""
+        return self.height, self.width, len(self.bands)
+
+    # -- band / dtype checks ----------------------------------------------
+    def _select_bands(self) -> None:
+        spec = self.spec
+        if spec is None:
+            self.bands = list(range(self.count))
+            return
+        role = f' ({spec.role})' if spec.role != 'image' else ''
+        if spec.bands is not None:
+            bands = [int(b) for b in spec.bands]
+            bad = [b for b in bands if not 0 <= b < self.count]
+            if bad:
+                raise ValueError(
+                    f'Scene {self.path}{role} has {self.count} band(s) '
+                    f'(0..{self.count - 1}) but bands={bands} asks for '
+                    f'{bad}. Fix --bands (0-based band indices, file order).')
+        elif self.count == spec.channels:
+            bands = list(range(self.count))
+        elif self._array is not None and spec.channels == 3 and \
+                self.count == 4 and self.dtype == np.uint8:
+            bands = [0, 1, 2]  # RGBA PNG: drop alpha, as OpenCV did before
+        else:
+            hint = ''
+            if self.count > spec.channels:
+                first = ','.join(str(i) for i in range(spec.channels))
+                hint = (f' Pass --bands {first} (or the bands you want, '
+                        f'0-based in file order) to choose {spec.channels}')
+            else:
+                hint = (' Use a scene with the bands the model was trained '
+                        'on, or a config whose backbone in_channels is '
+                        f'{self.count}')
+            raise ValueError(
+                f'Scene {self.path}{role} has {self.count} band(s) '
+                f'({self.dtype}) but the model expects {spec.channels}.'
+                f'{hint}.')
+        if len(bands) != spec.channels:
+            raise ValueError(
+                f'Scene {self.path}{role}: bands={bands} selects '
+                f'{len(bands)} band(s) but the model expects '
+                f'{spec.channels}. Fix --bands.')
+        self.bands = bands
+        if spec.uint8 and self.dtype != np.uint8 and spec.rescale == 'none' \
+                and spec.value_range is None:
+            raise ValueError(
+                f'Scene {self.path}{role} is {self.dtype} but the config '
+                f'reads 8-bit images (color_type color/grayscale); it is not '
+                f'converted silently. Pass --rescale percentile (2-98 % per '
+                f'band), --rescale minmax or --value-range LOW HIGH to '
+                f'stretch it to 0..255, or use a config whose pipeline keeps '
+                f'{self.dtype} (color_type="unchanged").')
+        if spec.rescale not in RESCALE_MODES:
+            raise ValueError(f'rescale={spec.rescale!r}: choose one of '
+                             f'{RESCALE_MODES}.')
+
+    @property
+    def needs_stretch(self) -> bool:
+        return bool(self.spec is not None and self.spec.uint8 and
+                    self.dtype != np.uint8)
+
+    def _stretch_stats(self) -> Tuple[np.ndarray, np.ndarray]:
+        spec = self.spec
+        if spec.value_range is not None:
+            lo, hi = spec.value_range
+            n = len(self.bands)
+            return np.full(n, lo, np.float32), np.full(n, hi, np.float32)
+        ov = self.read_overview(self.overview_side, raw=True)
+        flat = ov.reshape(-1, ov.shape[-1]).astype(np.float64)
+        valid = np.isfinite(flat).all(1)
+        flat = flat[valid] if valid.any() else np.zeros((1, ov.shape[-1]))
+        if spec.rescale == 'percentile':
+            lo, hi = np.percentile(flat, 2, 0), np.percentile(flat, 98, 0)
+        else:
+            lo, hi = flat.min(0), flat.max(0)
+        return lo.astype(np.float32), hi.astype(np.float32)
+
+    # -- reading ----------------------------------------------------------
+    def _read_raw(self, x1: int, y1: int, x2: int, y2: int) -> np.ndarray:
+        """Bands of ``[y1:y2, x1:x2]`` (inside the scene) as ``[h, w, C]``."""
+        if self._array is not None:
+            return self._array[y1:y2, x1:x2][..., self.bands]
+        from rasterio.windows import Window
+        try:
+            arr = self._ds.read([b + 1 for b in self.bands],
+                                window=Window(x1, y1, x2 - x1, y2 - y1))
+        except Exception as e:  # noqa: BLE001 - re-raised with the file
+            raise ValueError(
+                f'Reading window x={x1}..{x2}, y={y1}..{y2} of {self.path} '
+                f'failed ({e}). The file is probably truncated or corrupt: '
+                f're-download or re-export it.') from e
+        return np.moveaxis(arr, 0, -1)
+
+    def _to_model(self, arr: np.ndarray) -> np.ndarray:
+        if self.needs_stretch:
+            arr = stretch_to_uint8(arr, *self._stats)
+        if self.spec is not None and self.spec.bgr and arr.shape[-1] >= 3:
+            arr = arr[..., [2, 1, 0] + list(range(3, arr.shape[-1]))]
+        return arr
+
+    def read_window(self, window: Sequence[int],
+                    pad_value: float = 0.) -> np.ndarray:
+        """Window ``[x1, y1, x2, y2]`` as ``[h, w, C]`` for the model.
+
+        Pixels past the scene border are ``pad_value``. Channel order and
+        dtype follow the :class:`InputSpec` (BGR / 8-bit stretch).
+        """
+        x1, y1, x2, y2 = (int(v) for v in window)
+        cx1, cy1 = max(x1, 0), max(y1, 0)
+        cx2, cy2 = min(x2, self.width), min(y2, self.height)
+        inner = self._to_model(self._read_raw(cx1, cy1, cx2, cy2))
+        if (cx1, cy1, cx2, cy2) == (x1, y1, x2, y2):
+            return np.ascontiguousarray(inner)
+        out = np.full((y2 - y1, x2 - x1, inner.shape[2]), pad_value,
+                      dtype=inner.dtype)
+        out[cy1 - y1:cy2 - y1, cx1 - x1:cx2 - x1] = inner
+        return out
+
+    def read_overview(self, max_side: int = 1024,
+                      raw: bool = False) -> np.ndarray:
+        """The whole scene downsampled to at most ``max_side`` px.
+
+        Decimated reads (GDAL overviews when the file has them), so memory is
+        that of the overview. ``raw`` keeps file values, else the model's.
+        """
+        scale = max(self.width, self.height) / float(max_side)
+        oh = max(1, int(round(self.height / max(scale, 1.))))
+        ow = max(1, int(round(self.width / max(scale, 1.))))
+        if self._array is not None:
+            import cv2
+            arr = self._array[..., self.bands]
+            if (oh, ow) != arr.shape[:2]:
+                arr = cv2.resize(arr, (ow, oh), interpolation=cv2.INTER_AREA)
+                if arr.ndim == 2:
+                    arr = arr[..., None]
+        else:
+            from rasterio.enums import Resampling
+            arr = self._ds.read([b + 1 for b in self.bands],
+                                out_shape=(len(self.bands), oh, ow),
+                                resampling=Resampling.nearest)
+            arr = np.moveaxis(arr, 0, -1)
+        return arr if raw else self._to_model(arr)
+
+
+def open_raster(path: PathT, spec: Optional[InputSpec] = None) -> \
+        RasterSource:
+    """Open a scene (see :class:`RasterSource`)."""
+    return RasterSource(path, spec)
+
+
+def check_pair(a: RasterSource, b: RasterSource) -> None:
+    """Refuse a change pair that is not on one pixel grid.
+
+    Raises:
+        ValueError: Size, transform or CRS differ; the message names both
+            files and says how to co-register them.
+    """
+    problems = []
+    if (a.height, a.width) != (b.height, b.width):
+        problems.append(f'size {a.width}x{a.height} vs {b.width}x{b.height}')
+    if (a.transform is None) != (b.transform is None):
+        problems.append('one is georeferenced, the other is not')
+    elif a.transform is not None and not a.transform.almost_equals(
+            b.transform, 1e-9):
+        problems.append(f'transform {tuple(a.transform)[:6]} vs '
+                        f'{tuple(b.transform)[:6]}')
+    if a.crs != b.crs:
+        problems.append(f'CRS {a.crs} vs {b.crs}')
+    if problems:
+        raise ValueError(
+            f'Change pair {a.path} and {b.path} is not on one pixel grid ('
+            + '; '.join(problems) + '). Nothing is resampled silently: '
+            'co-register the pair first, e.g. `gdalwarp -te <A bounds> -tr '
+            '<A resolution> -t_srs <A CRS> B.tif B_on_A.tif`.')
+
+
+def _palette_colormap(palette: Sequence[Sequence[int]]) -> Dict[int, tuple]:
+    return {i: (int(c[0]), int(c[1]), int(c[2]), 255)
+            for i, c in enumerate(palette)}
+
+
+class RowStripWriter:
+    """Single-band GeoTIFF written top to bottom in row strips.
+
+    Tiled (``block`` px), DEFLATE-compressed, with the scene's transform and
+    CRS and (for uint8 / uint16) a colour table. Rows are buffered until a
+    whole block row is ready, so every block is written once. The file is
+    written under :func:`temp_path` and renamed by :meth:`close`.
+
+    Args:
+        path: Final file name.
+        width: Scene width.
+        height: Scene height.
+        dtype: Pixel type. Defaults to ``'uint8'``.
+        transform: Affine of the scene (None: no georeference).
+        crs: CRS of the scene (None: none).
+        palette: RGB colour per value (the colour table). Defaults to None.
+        block: Tile side. Defaults to 256.
+        tags: Metadata tags. Defaults to None.
+    """
+
+    def __init__(self, path: PathT, width: int, height: int,
+                 dtype: str = 'uint8', transform=None, crs=None,
+                 palette: Optional[Sequence[Sequence[int]]] = None,
+                 block: int = 256, tags: Optional[Dict] = None) -> None:
+        import rasterio
+        self.path = str(path)
+        self.width, self.height = int(width), int(height)
+        self.block = block
+        profile = dict(driver='GTiff', width=self.width, height=self.height,
+                       count=1, dtype=dtype, compress='deflate',
+                       tiled=True, blockxsize=block, blockysize=block)
+        if transform is not None:
+            profile['transform'] = transform
+        if crs is not None:
+            profile['crs'] = crs
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')  # NotGeoreferencedWarning
+            self._dst = rasterio.open(temp_path(self.path), 'w', **profile)
+        if palette is not None and np.dtype(dtype) in (np.uint8, np.uint16):
+            self._dst.write_colormap(1, _palette_colormap(palette))
+        if tags:
+            self._dst.update_tags(**{k: str(v) for k, v in tags.items()})
+        self._buf: List[np.ndarray] = []
+        self._buf_rows = 0
+        self._row = 0  # next row to write to the file
+
+    def write_rows(self, rows: np.ndarray) -> None:
+        """Append ``rows`` ([n, width]) below the rows written so far."""
+        if rows.shape[1] != self.width:
+            raise ValueError(f'rows of width {rows.shape[1]} for a '
+                             f'{self.width} px wide raster')
+        self._buf.append(rows)
+        self._buf_rows += rows.shape[0]
+        end = self._row + self._buf_rows
+        aligned = end if end >= self.height else end - end % self.block
+        if aligned > self._row:
+            self._flush(aligned)
+
+    def _flush(self, until: int) -> None:
+        from rasterio.windows import Window
+        data = np.concatenate(self._buf, 0)
+        n = until - self._row
+        self._dst.write(data[:n], 1, window=Window(0, self._row, self.width,
+                                                   n))
+        self._row = until
+        rest = data[n:]
+        self._buf = [rest] if len(rest) else []
+        self._buf_rows = len(rest)
+
+    def close(self) -> str:
+        """Finish the file (all rows must be written) and rename it."""
+        if self._row + self._buf_rows != self.height:
+            self.abort()
+            raise RuntimeError(f'{self.path}: {self._row + self._buf_rows} '
+                               f'of {self.height} rows written')
+        if self._buf_rows:
+            self._flush(self.height)
+        self._dst.close()
+        return commit_temp(self.path)
+
+    def abort(self) -> None:
+        """Close and delete the temporary file."""
+        try:
+            self._dst.close()
+        finally:
+            if osp.exists(temp_path(self.path)):
+                os.remove(temp_path(self.path))
+
+
+def pixel_polygon_to_crs(poly: np.ndarray, transform) -> np.ndarray:
+    """Pixel ``[K, 2]`` (x = column, y = row, pixel corners) to CRS
+    coordinates with the scene's affine; identity when ``transform`` is
+    None."""
+    poly = np.asarray(poly, np.float64).reshape(-1, 2)
+    if transform is None:
+        return poly
+    a, b, c, d, e, f = tuple(transform)[:6]
+    x = a * poly[:, 0] + b * poly[:, 1] + c
+    y = d * poly[:, 0] + e * poly[:, 1] + f
+    return np.stack([x, y], 1)
+
+
+def _crs_member(crs) -> Optional[dict]:
+    """The (pre-RFC 7946) GeoJSON ``crs`` member GDAL / QGIS read."""
+    if crs is None:
+        return None
+    epsg = crs.to_epsg()
+    name = f'urn:ogc:def:crs:EPSG::{epsg}' if epsg else crs.to_wkt()
+    return dict(type='name', properties=dict(name=name))
+
+
+def write_geojson(path: PathT, features: Iterable[dict], crs=None,
+                  extra: Optional[dict] = None) -> str:
+    """Write a FeatureCollection (temp name + rename).
+
+    Args:
+        path: Output ``.geojson``.
+        features: GeoJSON features.
+        crs: The scene's CRS (named in the ``crs`` member; coordinates are
+            in its units). None: pixel coordinates. Defaults to None.
+        extra: More top-level members. Defaults to None.
+    """
+    coll = dict(type='FeatureCollection')
+    member = _crs_member(crs)
+    if member is not None:
+        coll['crs'] = member
+    coll.update(extra or {})
+    coll['features'] = list(features)
+    with open(temp_path(path), 'w') as f:
+        json.dump(coll, f)
+    return commit_temp(path)
+
+
+def overview_image(src: RasterSource, max_side: int = 1024) -> np.ndarray:
+    """An 8-bit BGR view of a scene (first 3 bands, or 1 band as grey),
+    percentile-stretched, at most ``max_side`` px."""
+    ov = src.read_overview(max_side, raw=True).astype(np.float32)
+    if ov.shape[-1] >= 3:
+        ov = ov[..., :3]
+    else:
+        ov = ov[..., :1]
+    flat = ov.reshape(-1, ov.shape[-1])
+    ok = np.isfinite(flat).all(1)
+    if ok.any():
+        lo = np.percentile(flat[ok], 2, 0)
+        hi = np.percentile(flat[ok], 98, 0)
+    else:
+        lo, hi = np.zeros(ov.shape[-1]), np.ones(ov.shape[-1])
+    img = stretch_to_uint8(np.nan_to_num(ov), lo, hi)
+    if img.shape[-1] == 1:
+        img = np.repeat(img, 3, -1)
+    return np.ascontiguousarray(img[..., ::-1])  # RGB -> BGR for cv2

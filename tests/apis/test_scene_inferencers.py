@@ -1,0 +1,280 @@
+"""Whole-scene inference (segmentation, change detection, detection) on
+generated GeoTIFF scenes with tiny models built from the shipped configs."""
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip('mmseg')
+rasterio = pytest.importorskip('rasterio')
+
+from mmengine.config import ConfigDict  # noqa: E402
+from rsvheat_mm.apis import (ChangeSceneInferencer,  # noqa: E402
+                             DetSceneInferencer, SegSceneInferencer,
+                             build_scene_inferencer)
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scene_helpers import (CD_CFG, POLSAR_CFG, geotransform,  # noqa: E402
+                           smooth_scene, tiny_det_cfg, tiny_seg_cfg,
+                           write_tif)
+
+DEFAULT_SCOPE = 'mmseg'
+
+
+def _georef(path):
+    with rasterio.open(path) as ds:
+        return ds.width, ds.height, ds.transform, ds.crs
+
+
+def _bounds(path):
+    with rasterio.open(path) as ds:
+        return ds.bounds
+
+
+@pytest.fixture(scope='module')
+def seg_inf():
+    torch = pytest.importorskip('torch')
+    torch.manual_seed(0)
+    return SegSceneInferencer(tiny_seg_cfg(), None, 'cpu', patch_size=64,
+                              gap=16, progress=False)
+
+
+def test_seg_4band_uint16_scene(seg_inf, tmp_path):
+    """A 4-band uint16 GeoTIFF into an 8-bit RGB config: refused without a
+    choice, then with bands + stretch a georeferenced class GeoTIFF with the
+    palette and an overview."""
+    arr = smooth_scene(150, 170, 4, np.uint16, scale=12000.)
+    scene = write_tif(tmp_path / 'ms.tif', arr)
+    with pytest.raises(ValueError, match=r'ms\.tif.*4 band.*--bands'):
+        seg_inf([scene], tmp_path / 'out')
+    inf = SegSceneInferencer(seg_inf.cfg, None, 'cpu', patch_size=64,
+                             gap=16, bands=[2, 1, 0],
+                             rescale='percentile', progress=False)
+    inf.model = seg_inf.model
+    man = inf([scene], tmp_path / 'out')
+    out = man['outputs']['seg']
+    assert _georef(out) == _georef(scene)
+    with rasterio.open(out) as ds:
+        cls = ds.read(1)
+        assert ds.profile['tiled'] and ds.profile['compress'] == 'deflate'
+        pal = inf.meta['palette']
+        assert ds.colormap(1)[1][:3] == tuple(pal[1])
+    assert cls.max() < 6
+    ov = Path(man['outputs']['overview'])
+    import cv2
+    assert cv2.imread(str(ov)).shape[:2] == (150, 170)
+    assert json.loads((tmp_path / 'out' / 'ms.scene.json').read_text())[
+        'crs'] == 'EPSG:32650'
+
+
+def test_one_window_equals_whole_image(seg_inf, tmp_path):
+    """A scene that fits one window: windowed inference equals mmseg's own
+    inference_model on the whole image (logits and class map)."""
+    from mmseg.apis import inference_model
+    arr = smooth_scene(56, 72, 3, np.uint8, seed=3)
+    scene = write_tif(tmp_path / 'one.tif', arr)
+    inf = SegSceneInferencer(seg_inf.cfg, None, 'cpu', patch_size=128,
+                             gap=16, progress=False)
+    inf.model = seg_inf.model
+    man = inf([scene], tmp_path / 'out')
+    with rasterio.open(man['outputs']['seg']) as ds:
+        cls = ds.read(1)
+    inf.model.test_cfg = ConfigDict(mode='whole')
+    try:
+        ref = inference_model(inf.model, np.ascontiguousarray(arr[..., ::-1]))
+    finally:
+        inf.model.test_cfg = seg_inf.cfg.model.test_cfg
+    logits = ref.seg_logits.data.numpy()
+    np.testing.assert_array_equal(cls, logits.argmax(0))
+    srcs = inf.open_inputs([scene])
+    got = inf.predict_windows(srcs, np.array([[0, 0, 72, 56]]))[0]
+    srcs[0].close()
+    np.testing.assert_allclose(got, logits, rtol=1e-4, atol=1e-4)
+
+
+def _localise(model):
+    """Make an untrained tiny model (nearly) local: identity heat
+    conduction (k = 0), no SCE, no global pooling branch, class logits from
+    the features only. A global receptive field (the HCO's DCT over the whole
+    input, UPerHead's pooling) is a property of the model that no stitching
+    can reproduce window by window."""
+    import torch
+    with torch.no_grad():
+        for n, p in model.backbone.named_parameters():
+            if n.endswith('to_k.weight') or n.startswith('sce.'):
+                p.zero_()
+            if n.endswith('to_k.bias'):
+                p.fill_(-1.)
+        for n, p in model.decode_head.psp_modules.named_parameters():
+            if 'conv.weight' in n:
+                p.zero_()
+        model.decode_head.conv_seg.bias.zero_()
+        model.decode_head.conv_seg.weight.mul_(10)
+
+
+def test_two_window_scene_against_whole_image(tmp_path):
+    """2 windows of 256 px with a blended seam vs the model on the whole
+    scene, on a non-trivial class map. Measured with this untrained,
+    localised tiny model: 97.7 % argmax agreement (its logit margins are
+    tiny, so zero padding at the window edges flips classes); the >= 99.9 %
+    of issue 13 needs a trained model and is not asserted here."""
+    import torch
+    from mmseg.apis import inference_model
+    torch.manual_seed(0)
+    inf = SegSceneInferencer(tiny_seg_cfg(), None, 'cpu', patch_size=256,
+                             gap=64, progress=False)
+    _localise(inf.model)
+    arr = smooth_scene(256, 448, 3, np.uint8, seed=7)
+    scene = write_tif(tmp_path / 'two.tif', arr)
+    assert len(inf.windows_of(448, 256)) == 2
+    man = inf([scene], tmp_path / 'out')
+    with rasterio.open(man['outputs']['seg']) as ds:
+        cls = ds.read(1)
+    inf.model.test_cfg = ConfigDict(mode='whole')
+    ref = inference_model(inf.model, np.ascontiguousarray(arr[..., ::-1]))
+    ref = ref.pred_sem_seg.data[0].numpy()
+    frac = np.bincount(ref.reshape(-1), minlength=6) / ref.size
+    assert (frac > 0.05).sum() >= 2, frac  # a non-trivial class map
+    agree = (cls == ref).mean()
+    assert agree >= 0.97, agree
+
+
+def test_sar_float32_and_polsar_uint16(tmp_path):
+    """1-band float32 SAR and 4-band uint16 PolSAR through the AIR-PolSAR
+    config (``unchanged`` loading + SARLogScale): georeference kept."""
+    cfg1 = tiny_seg_cfg(POLSAR_CFG, channels=1)
+    cfg1.model.data_preprocessor.update(mean=[0.], std=[1.])
+    sar = np.random.default_rng(0).gamma(1., 200., (90, 110, 1))
+    sar = write_tif(tmp_path / 'sar.tif', sar.astype(np.float32),
+                    transform=geotransform(412000.0, 3300000.0, 10.0))
+    inf = SegSceneInferencer(cfg1, None, 'cpu', patch_size=64, gap=16,
+                             progress=False)
+    man = inf([sar], tmp_path / 'out')
+    assert _georef(man['outputs']['seg']) == _georef(sar)
+    pol = write_tif(tmp_path / 'pol.tif',
+                    smooth_scene(70, 64, 4, np.uint16, scale=30000.))
+    inf4 = SegSceneInferencer(tiny_seg_cfg(POLSAR_CFG), None, 'cpu',
+                              patch_size=64, gap=16, progress=False)
+    man = inf4([pol], tmp_path / 'out')
+    assert _georef(man['outputs']['seg']) == _georef(pol)
+    with pytest.raises(ValueError, match=r'sar\.tif.*1 band.*expects 4'):
+        inf4([sar], tmp_path / 'out4')
+
+
+@pytest.fixture(scope='module')
+def cd_inf():
+    import torch
+    torch.manual_seed(0)
+    return ChangeSceneInferencer(tiny_seg_cfg(CD_CFG), None, 'cpu',
+                                 patch_size=64, gap=16, progress=False)
+
+
+def _pair(tmp_path, h=100, w=130):
+    a = smooth_scene(h, w, 3, np.uint8, seed=1)
+    b = a.copy()
+    b[10:40, 20:60] = 255        # new buildings
+    b[60:95, 90:125] = 0
+    b[70:80, 5:12] = 255
+    (tmp_path / 'A').mkdir(exist_ok=True)
+    (tmp_path / 'B').mkdir(exist_ok=True)
+    pa = write_tif(tmp_path / 'A' / 'p.tif', a)
+    pb = write_tif(tmp_path / 'B' / 'p.tif', b)
+    return pa, pb, a, b
+
+
+def test_cd_pair_outputs(cd_inf, tmp_path):
+    """Change mask GeoTIFF + GeoJSON regions: georeference of the input,
+    polygons inside the scene bounds (CRS units) and rasterising back to the
+    mask. The model is replaced by a pointwise |B - A| rule so the mask is
+    known; the real model runs the same path afterwards."""
+    from rasterio.features import rasterize
+    from shapely.geometry import shape
+    pa, pb, a, b = _pair(tmp_path)
+
+    def pointwise(srcs, windows):
+        out = []
+        for win in windows:
+            wa, wb = (s.read_window(win).astype(np.float32) for s in srcs)
+            d = np.abs(wb - wa).mean(-1) - 40.
+            out.append(np.stack([np.zeros_like(d), d]))
+        return out
+    real = cd_inf.predict_windows
+    cd_inf.predict_windows = pointwise
+    try:
+        man = cd_inf([pa, pb], tmp_path / 'out')
+    finally:
+        cd_inf.predict_windows = real
+    tif, gj = man['outputs']['change'], man['outputs']['regions']
+    assert _georef(tif) == _georef(pa)
+    with rasterio.open(tif) as ds:
+        mask = ds.read(1)
+        transform = ds.transform
+    expect = (np.abs(b.astype(np.float32) - a).mean(-1) > 40).astype(
+        np.uint8)
+    np.testing.assert_array_equal(mask, expect)
+    doc = json.loads(Path(gj).read_text())
+    assert doc['crs']['properties']['name'].endswith('32650')
+    geoms = [shape(f['geometry']) for f in doc['features']]
+    assert len(geoms) == man['regions'] >= 3
+    bl, bb, br, bt = _bounds(pa)
+    for g in geoms:
+        x1, y1, x2, y2 = g.bounds
+        assert bl <= x1 and x2 <= br and bb <= y1 and y2 <= bt
+    back = rasterize([(g, 1) for g in geoms], out_shape=mask.shape,
+                     transform=transform)
+    np.testing.assert_array_equal(back, mask)
+    # the real tiny model through the same path
+    man = cd_inf([pa, pb], tmp_path / 'out2')
+    assert _georef(man['outputs']['change']) == _georef(pa)
+    assert Path(man['outputs']['overview']).is_file()
+
+
+def test_cd_errors_name_file_and_fix(cd_inf, tmp_path):
+    pa, pb, a, b = _pair(tmp_path)
+    shifted = write_tif(tmp_path / 'shifted.tif', b,
+                        transform=geotransform(500002.0))
+    with pytest.raises(ValueError, match=r'p\.tif and .*shifted\.tif.*'
+                       r'transform.*co-register'):
+        cd_inf([pa, shifted], tmp_path / 'o')
+    four = write_tif(tmp_path / 'four.tif', np.dstack([b, b[..., :1]]))
+    with pytest.raises(ValueError, match=r'four\.tif \(B \(after\)\) has 4 '
+                       r'band.*--bands 0,1,2'):
+        cd_inf([pa, four], tmp_path / 'o')
+    junk = tmp_path / 'junk.tif'
+    junk.write_bytes(b'\x00' * 100)
+    with pytest.raises(ValueError, match=r'junk\.tif.*gdal_translate'):
+        cd_inf([pa, junk], tmp_path / 'o')
+    with pytest.raises(ValueError, match='takes 2 scene'):
+        cd_inf([pa], tmp_path / 'o')
+    assert not (tmp_path / 'o').exists() or not any(
+        p.suffix == '.tif' for p in (tmp_path / 'o').iterdir())
+
+
+def test_detection_scene_geojson(tmp_path):
+    """A rotated detector over a georeferenced scene: GeoJSON polygons in
+    the scene CRS inside its bounds, DOTA txt, overview."""
+    pytest.importorskip('mmrotate')
+    import torch
+    torch.manual_seed(0)
+    inf = build_scene_inferencer(tiny_det_cfg(), None, 'cpu',
+                                 patch_size=256, gap=64, score_thr=0.,
+                                 progress=False)
+    assert isinstance(inf, DetSceneInferencer)
+    scene = write_tif(tmp_path / 'det.tif',
+                      smooth_scene(300, 420, 3, np.uint8, seed=5))
+    man = inf([scene], tmp_path / 'out')
+    doc = json.loads(Path(man['outputs']['geojson']).read_text())
+    lines = Path(man['outputs']['txt']).read_text().splitlines()
+    assert 0 < len(doc['features']) <= len(lines)
+    assert doc['box_type'] == 'rbox'
+    bl, bb, br, bt = _bounds(scene)
+    for f in doc['features']:
+        ring = np.array(f['geometry']['coordinates'][0])
+        assert (ring[:, 0] >= bl - 1e-6).all() and \
+            (ring[:, 0] <= br + 1e-6).all()
+        assert (ring[:, 1] >= bb - 1e-6).all() and \
+            (ring[:, 1] <= bt + 1e-6).all()
+        assert f['properties']['class_name'] in inf.classes
+    assert Path(man['outputs']['overview']).is_file()
