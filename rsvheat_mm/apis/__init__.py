@@ -5,9 +5,12 @@
 * :mod:`.scene_blending` -- smooth stitching of window logits, bounded memory.
 * :mod:`.scene_inference` -- whole-scene inferencers for detection,
   segmentation and change detection, built from (config, checkpoint, device).
+* :mod:`.deployment` -- fixed-size ONNX export and onnxruntime parity.
 
 Host toolboxes are imported when these functions run, not at import time.
 """
+from .deployment import (CheckpointMismatchError, build_export_model,
+                         check_state_dict, export_onnx)
 from .raster_io import (InputSpec, RasterSource, RowStripWriter, check_pair,
                         open_raster, overview_image, write_geojson)
 from .scene_blending import MaskPolygonizer, RowBlender, window_weight
@@ -29,5 +32,7 @@ __all__ = [
     'overview_image', 'RowBlender', 'MaskPolygonizer', 'window_weight',
     'SceneInferencer', 'SegSceneInferencer', 'ChangeSceneInferencer',
     'DetSceneInferencer', 'build_scene_inferencer', 'detect_task',
-    'input_specs', 'run_scenes', 'scene_outputs_complete'
+    'input_specs', 'run_scenes', 'scene_outputs_complete',
+    'CheckpointMismatchError', 'build_export_model', 'check_state_dict',
+    'export_onnx'
 ]

@@ -1,4 +1,5 @@
-"""Base class of horizontal-box datasets on VOC-style XML (DIOR, SAR-AIRcraft)."""
+"""Base class of horizontal-box datasets on VOC-style XML (DIOR,
+SAR-AIRcraft)."""
 import os
 import os.path as osp
 from typing import Dict, List, Optional

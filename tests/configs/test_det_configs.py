@@ -17,7 +17,7 @@ from det_helpers import (CONFIGS, REPO, dataset_cfgs,  # noqa: E402
 EXPECT = {  # dataset type, classes, box dims, in_channels
     'dior': ('DIORHBBDataset', 20, 4, 3),
     'sar': ('SARAircraftDataset', 7, 4, 1),
-    'dota': ('DOTADataset', 15, 5, 3),
+    'dota': ('CheckedDOTADataset', 15, 5, 3),
     'fair1m': ('FAIR1MDataset', 37, 5, 3),
 }
 

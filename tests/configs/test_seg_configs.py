@@ -56,16 +56,16 @@ def make_data(name: str, root: Path) -> None:
             elif name == 'air_polsar_seg':
                 s = 'train_set' if split == 'train' else 'test_set'
                 for pol in ('HH', 'HV', 'VH', 'VV'):
-                    _write(root / f'{s}/images/{stem}_{pol}.tiff',
+                    _write(root / f'{s}/{stem}_{pol}.tiff',
                            r.integers(0, 60000, (H, W), dtype=np.uint16))
-                _write(root / f'{s}/annotations/{stem}.png',
+                _write(root / f'{s}/{stem}_gt.png',
                        r.integers(0, 6, (H, W), dtype=np.uint8))
             elif name == 'whu_opt_sar':
-                _write(root / f'optical/{split}/{stem}.tif',
+                _write(root / f'{split}/optical/{stem}.tif',
                        r.integers(0, 256, (H, W, 4), dtype=np.uint8))
-                _write(root / f'sar/{split}/{stem}.tif',
+                _write(root / f'{split}/sar/{stem}.tif',
                        r.integers(0, 256, (H, W), dtype=np.uint8))
-                _write(root / f'lbl/{split}/{stem}.tif',
+                _write(root / f'{split}/lbl/{stem}.tif',
                        (r.integers(0, 8, (H, W)) * 10).astype(np.uint8))
             elif name == 'levir_cd':
                 _write(root / f'{split}/A/{stem}.png', rgb)

@@ -15,7 +15,6 @@ from rsvheat_mm.datasets.class_names import (  # noqa: E402
     DIOR_CLASSES, DOTA_V1_CLASSES, SAR_AIRCRAFT_CLASSES)
 from rsvheat_mm.datasets.dior import DIORHBBDataset  # noqa: E402
 from rsvheat_mm.datasets.dota import CheckedDOTADataset  # noqa: E402
-from rsvheat_mm.datasets.sar_aircraft import SARAircraftDataset  # noqa
 
 
 def _voc_xml(objs, size=None):

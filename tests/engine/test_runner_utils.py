@@ -94,7 +94,20 @@ def test_pretrained_walk_and_from_scratch_note(capsys):
             dict(type='Normal'), dict(type='Pretrained', checkpoint='h.pth')]))
     assert list(pretrained_checkpoints(model)) == [
         ('model.decode_head', 'h.pth')]
-    assert note_from_scratch(Config(dict(model=model))) is True
+    import logging
+
+    from mmengine.logging import MMLogger
+    seen = []
+    handler = logging.Handler()
+    handler.emit = lambda record: seen.append(record.getMessage())
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    try:
+        assert note_from_scratch(Config(dict(model=model))) is True
+    finally:
+        logger.removeHandler(handler)
+    assert any('training starts from random weights' in m and
+               'docs/weights.md' in m for m in seen)
     model['backbone']['init_cfg'] = dict(type='Pretrained',
                                          checkpoint='b.pth')
     assert note_from_scratch(Config(dict(model=model))) is False

@@ -54,7 +54,12 @@ def parse_args(argv=None):
                    help='overlap of training tiles (default 128: stride 384)')
     p.add_argument('--test-gap', type=int, default=0,
                    help='overlap of test tiles (default 0)')
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    for name in ('gap', 'test_gap'):
+        if not 0 <= getattr(args, name) < args.tile:
+            p.error(f'--{name.replace("_", "-")} {getattr(args, name)} must '
+                    f'be >= 0 and smaller than --tile {args.tile}.')
+    return args
 
 
 def _find(folder: str, stem: str) -> str:

@@ -13,10 +13,16 @@ detection / segmentation releases (``state_dict``, ``backbone.`` keys,
 mapped, resized and dropped; exits with 2 on a layout it does not know and on
 an inference-only (``k_exp``) checkpoint unless ``--allow-partial``.
 The output is a plain tensor state dict (loads with weights_only=True) and
-is verified by loading it into an RSvHeat built from the implied arch.
+is verified by loading it into an RSvHeat built from the implied arch. The
+output must be a file path other than the input (the same file under another
+name or through a link is refused, and so is a folder); it is written to a
+temporary file in the output folder and renamed when complete, so a failed
+run leaves nothing behind and never touches the input.
 """
 import argparse
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import torch
@@ -44,8 +50,49 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
+def check_output_path(src: str, dst: str) -> str:
+    """Why ``dst`` cannot be written for input ``src``, or ``''``.
+
+    Refuses the input itself (also through a symlink or a hard link), a
+    folder and a path ending with a separator.
+    """
+    s, d = Path(src), Path(dst)
+    if dst.endswith(('/', os.sep)) or d.is_dir():
+        return (f'output {dst} is a folder; give the output file path, e.g. '
+                f'{d / (s.stem + "_rsvheat.pth")}')
+    same = d.resolve() == s.resolve()
+    if not same and d.exists() and s.exists():
+        same = os.path.samefile(d, s)
+    if same:
+        return (f'output {dst} is the input checkpoint {src}: converting in '
+                f'place would replace it (heads, meta, optimizer state) by a '
+                f'bare backbone state dict. Give another output path, e.g. '
+                f'{s.with_name(s.stem + "_rsvheat.pth")}')
+    return ''
+
+
+def save_atomic(sd, dst: Path) -> None:
+    """``torch.save`` to a temporary file beside ``dst``, then rename it to
+    ``dst``; the temporary file is removed if anything fails."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f'.{dst.name}.', suffix='.tmp',
+                               dir=dst.parent)
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            torch.save(sd, f)
+        os.replace(tmp, dst)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
+    problem = check_output_path(args.src, args.dst)
+    if problem:
+        print(f'error: {problem}; nothing written.', file=sys.stderr)
+        return 2
     from rsvheat_mm.models.backbones import RSvHeat
     from rsvheat_mm.models.utils.ckpt_convert import (
         UnknownLayoutError, convert_state_dict, extract_state_dict,
@@ -80,7 +127,8 @@ def main(argv=None) -> int:
                   file=sys.stderr)
             return 2
         print(f'warning: {msg} Writing the recoverable part; fine-tune to '
-              f'learn FVE/to_k again.')
+              f'learn FVE/to_k again (load it with init_cfg=dict('
+              f"type='Pretrained', checkpoint=..., strict=False)).")
     if args.img_size:
         h = args.img_size[0]
         w = args.img_size[-1]
@@ -112,10 +160,12 @@ def main(argv=None) -> int:
         print(f'note: {len(missing)} keys the model has but the checkpoint '
               f'does not (they keep their init): {missing[:8]}')
     dst = Path(args.dst)
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_suffix(dst.suffix + '.tmp')
-    torch.save({k: v.contiguous() for k, v in sd.items()}, tmp)
-    tmp.replace(dst)  # never leave a half-written file behind
+    try:
+        save_atomic({k: v.contiguous() for k, v in sd.items()}, dst)
+    except OSError as e:
+        print(f'error: could not write {dst}: {e}; nothing written.',
+              file=sys.stderr)
+        return 2
     print(f'wrote {len(sd)} tensors to {dst}')
     return 0
 

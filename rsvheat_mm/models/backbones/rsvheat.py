@@ -41,9 +41,10 @@ from ..utils.embed import EMBED_RESIZE_MODES, resize_embedding
 from ..utils.heat_math import decay_map, heat_transform, stage_sizes
 from ..utils.param_cache import cached_on_params
 from ..utils.precision import at_least_fp32
-from .rsvheat_args import (check_choice, check_input, parse_arch,
-                           parse_in_channels, parse_out_indices,
-                           pretrained_to_init_cfg, select_stems, to_pair)
+from .rsvheat_args import (check_choice, check_drop_path_rate, check_input,
+                           check_output, parse_arch, parse_in_channels,
+                           parse_out_indices, pretrained_to_init_cfg,
+                           select_stems, to_pair)
 
 # LayerNorm2d, FFN and resize_embedding are re-exported from here for the
 # code that imported them from this module before they moved.
@@ -331,12 +332,15 @@ class RSvHeat(BaseModule):
             stem per modality in front of one shared encoder, e.g.
             ``dict(opt=3, sar=1)``. An int names its stem ``'opt'`` (3),
             ``'sar'`` (1) or ``'ms'`` (other). Defaults to 3.
-        img_size: Pretraining size (int or (H, W)); it fixes the stored
-            size of every FVE and SCE (``ceil(img/4) / 2^i``). Any input size
-            works at run time. Defaults to 224.
+        img_size: Pretraining size (positive int or (H, W)); it fixes the
+            stored size of every FVE and SCE (``ceil(img/4) / 2^i``). Any
+            input size works at run time. Defaults to 224.
         out_indices: Stages whose (pre-downsample) features are returned,
-            each through its own LayerNorm ``norm{i}``. Negative indices
-            count from the end. Defaults to (0, 1, 2, 3).
+            each through its own LayerNorm ``norm{i}``, in stage order.
+            Negative indices count from the end; after resolving them the
+            indices must be strictly increasing (an unsorted or repeated
+            sequence raises, as ``out_channels`` follows ``out_indices``).
+            Defaults to (0, 1, 2, 3).
         use_sce: Spatial Correction Embeddings (RS-vHeat). False gives plain
             vHeat. Defaults to True.
         fve_resize: How FVE is resized to a feature size different from the
@@ -349,9 +353,9 @@ class RSvHeat(BaseModule):
             order of ``in_channels``): ``'mean'``, ``'sum'`` or
             ``'concat'`` (doubles the output channels). The modalities run
             through the shared encoder as one batch. Defaults to ``'mean'``.
-        drop_path_rate: Stochastic depth, linearly increased over blocks.
-            None takes the arch value (0.1 / 0.3 / 0.5 for tiny / small /
-            base). Defaults to None.
+        drop_path_rate: Stochastic depth, linearly increased over blocks;
+            in [0, 1). None takes the arch value (0.1 / 0.3 / 0.5 for tiny /
+            small / base). Defaults to None.
         frozen_stages: -1 freezes nothing; 0 freezes the stems; k >= 1 also
             freezes stages 0..k-1 with their FVE, SCE, following downsample
             and output norms. Defaults to -1.
@@ -359,7 +363,9 @@ class RSvHeat(BaseModule):
             Defaults to False.
         with_cp: Gradient checkpointing in every block. Defaults to False.
         min_size: Smallest accepted input side, in pixels. Defaults to 32.
-        check_finite: Raise on NaN/Inf inputs. Defaults to True.
+        check_finite: Raise on NaN/Inf inputs, and on NaN/Inf features of
+            a finite input (overflow, e.g. an unnormalised input of 1e30).
+            Defaults to True.
         cache_decays: True keeps the size-dependent tensors -- every block's
             decay ``exp(-k w^2)`` and the resized FVE / SCE -- between
             forwards when no gradient is needed, and precomputes them in
@@ -372,10 +378,15 @@ class RSvHeat(BaseModule):
             an input size while they take at most :attr:`decay_cache_budget`
             bytes, lean above. Outputs are identical in all three; figures
             in ``docs/benchmarks.md``. Defaults to ``'auto'``.
-        init_cfg: ``dict(type='Pretrained', checkpoint=..., prefix=...)``
-            loads (and converts, and resizes) a checkpoint of this plugin or
-            of the official vHeat / RS-vHeat releases; shape mismatches
-            raise with the list of keys. Defaults to None (trunc-normal
+        init_cfg: ``dict(type='Pretrained', checkpoint=..., prefix=...,
+            strict=True)`` loads (and converts, and resizes) a checkpoint of
+            this plugin or of the official vHeat / RS-vHeat releases. Shape
+            mismatches always raise; missing or unexpected backbone keys
+            raise too (listing them) except the documented new parts
+            (see :func:`~rsvheat_mm.models.utils.ckpt_convert.load_pretrained`:
+            the output norms, the stem of a modality the checkpoint lacks,
+            the SCE of a plain-vHeat checkpoint); ``strict=False`` loads the
+            matching keys and only warns. Defaults to None (trunc-normal
             Linear and embeddings, PyTorch default convs).
         pretrained: Deprecated alias of ``init_cfg=dict(type='Pretrained',
             checkpoint=pretrained)`` (mmseg's ``EncoderDecoder`` forwards
@@ -464,8 +475,9 @@ class RSvHeat(BaseModule):
         self.fve = embeddings()
         self.sce = embeddings() if use_sce else None
 
-        dpr_max = cfg['drop_path_rate'] if drop_path_rate is None \
-            else drop_path_rate
+        dpr_max = check_drop_path_rate(
+            cfg['drop_path_rate'] if drop_path_rate is None
+            else drop_path_rate)
         dpr = torch.linspace(0, dpr_max, sum(depths)).tolist()
         self.stages = nn.ModuleList()
         self.downsamples = nn.ModuleList()
@@ -515,7 +527,10 @@ class RSvHeat(BaseModule):
         """Load ``init_cfg=dict(type='Pretrained', ...)`` strictly.
 
         Official vHeat / RS-vHeat checkpoints are converted on the fly and
-        FVE/SCE resized; any shape mismatch raises (listing the keys).
+        FVE/SCE resized; any shape mismatch raises (listing the keys), and
+        so do missing or unexpected backbone keys unless ``init_cfg`` has
+        ``strict=False`` (default True; see
+        :func:`~rsvheat_mm.models.utils.ckpt_convert.load_pretrained`).
         Other ``init_cfg`` types go to mmengine.
         """
         cfg = self.init_cfg
@@ -523,7 +538,8 @@ class RSvHeat(BaseModule):
             from ..utils.ckpt_convert import load_pretrained
             load_pretrained(self, cfg['checkpoint'],
                             prefix=cfg.get('prefix'),
-                            map_location=cfg.get('map_location', 'cpu'))
+                            map_location=cfg.get('map_location', 'cpu'),
+                            strict=cfg.get('strict', True))
             self._is_init = True
             return
         super().init_weights()
@@ -700,7 +716,11 @@ class RSvHeat(BaseModule):
         """Features of the stages in ``out_indices``.
 
         Args:
-            x: Images [B, C, H, W]; any H, W >= ``min_size``.
+            x: Images [B, C, H, W], B >= 1, any H, W >= ``min_size``, of the
+                weights' floating dtype (any floating dtype under autocast);
+                it is never cast silently: an integer (e.g. uint8) or other
+                dtype, a channels-last [B, H, W, C] tensor or an empty
+                batch raises, naming the fix.
             modality: Stem to use. None picks the only stem, the stem whose
                 channel count matches, or -- for an input holding every
                 modality concatenated along channels -- all stems, fused by
@@ -709,7 +729,9 @@ class RSvHeat(BaseModule):
         Returns:
             Tuple of [B, C_i, ceil(H / 2^(i+2)), ceil(W / 2^(i+2))] maps.
         """
-        check_input(x, self.min_size, self.check_finite)
+        check_input(x, self.min_size, self.check_finite, self.in_channels,
+                    self.fve[0].dtype)
+        x_in = x
         in_size = tuple(x.shape[-2:])
         parts = select_stems(x.shape[1], self.in_channels, modality)
         # channels-last storage from the stem on: the per-channel LayerNorms,
@@ -734,6 +756,9 @@ class RSvHeat(BaseModule):
                                        len(parts)))
             if i < len(self.downsamples):
                 x = self.downsamples[i](x)
+        if self.check_finite and not (torch.jit.is_tracing()
+                                      or torch.compiler.is_compiling()):
+            check_output(outs, x_in)
         return tuple(outs)
 
     def _fuse(self, x: Tensor, n: int) -> Tensor:

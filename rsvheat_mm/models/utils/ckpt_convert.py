@@ -28,8 +28,8 @@ from ...utils.safe_load import load_checkpoint_file
 
 __all__ = [
     'ConversionReport', 'extract_state_dict', 'convert_state_dict',
-    'infer_arch', 'load_pretrained', 'UnknownLayoutError',
-    'DeployCheckpointError'
+    'infer_arch', 'load_pretrained', 'split_key_mismatch', 'describe_keys',
+    'UnknownLayoutError', 'DeployCheckpointError'
 ]
 
 
@@ -268,13 +268,125 @@ def infer_arch(state_dict: Dict[str, Tensor]) -> dict:
     return kwargs
 
 
+def describe_keys(keys: List[str], limit: int = 16) -> str:
+    """Every key of ``keys``, compactly: blocks of a stage with the same
+    parameter names merge into a range, e.g.
+    ``stages.2.blocks.6-17.* (10 keys each)``; other keys are grouped by
+    their first two name components (see :func:`_group`).
+
+    Args:
+        keys: State-dict keys.
+        limit: Groups shown before ``... and N more groups``.
+            Defaults to 16.
+    """
+    blocks: Dict[Tuple[str, int], Dict[int, List[str]]] = OrderedDict()
+    others: List[str] = []
+    for k in keys:
+        m = re.match(r'^(stages\.\d+\.blocks)\.(\d+)\.(.+)$', k)
+        if m:
+            blocks.setdefault((m[1], 0), OrderedDict()).setdefault(
+                int(m[2]), []).append(m[3])
+        else:
+            others.append(k)
+    groups: List[str] = []
+    for (head, _), by_block in blocks.items():
+        run: List[int] = []
+
+        def flush() -> None:
+            if not run:
+                return
+            names = by_block[run[0]]
+            span = (f'{run[0]}' if len(run) == 1 else f'{run[0]}-{run[-1]}')
+            what = (f'{{{",".join(names)}}}' if len(names) <= 2 else
+                    f'* ({len(names)} keys' + (' each)' if len(run) > 1
+                                               else ')'))
+            groups.append(f'{head}.{span}.{what}')
+            run.clear()
+
+        for j in sorted(by_block):
+            if run and (j != run[-1] + 1
+                        or sorted(by_block[j]) != sorted(by_block[run[0]])):
+                flush()
+            run.append(j)
+        flush()
+    groups += _group(others)
+    more = len(groups) - limit
+    return ', '.join(groups[:limit]) + (f' ... and {more} more groups'
+                                        if more > 0 else '')
+
+
+_OUT_NORM = re.compile(r'^norm\d+\.')
+_SCE_KEY = re.compile(r'^(sce\.\d+$|stages\.\d+\.blocks\.\d+\.op\.norm1\.)')
+_STEM_KEY = re.compile(r'^stems\.(\w+?)\.')
+
+
+def split_key_mismatch(own: List[str], ckpt: List[str]
+                       ) -> Tuple[List[str], List[str], List[str]]:
+    """Sort the key differences between a model and a checkpoint.
+
+    A difference is *allowed* (the part is new, by design, and keeps its
+    initialisation) when it is
+
+    * an output norm ``norm{i}`` (a classification checkpoint has none; a
+      dense one may have norms of stages this model does not return);
+    * a whole stem of a modality only one side has, while the other side
+      has a stem of another modality (e.g. an optical checkpoint for a SAR
+      or a two-stem model, ``docs/weights.md``); a checkpoint without any
+      stem is a mismatch;
+    * the whole SCE (``sce.*`` and every ``op.norm1``) missing from a
+      plain-vHeat checkpoint loaded into an RS-vHeat model
+      (``use_sce=True``).
+
+    Every other missing or unexpected key is a *mismatch* (another depth,
+    width, layer scale, norm layout, a foreign or empty checkpoint).
+
+    Args:
+        own: The model's state-dict keys.
+        ckpt: The converted checkpoint's keys.
+
+    Returns:
+        ``(missing, unexpected, allowed)``: the mismatching keys the model
+        has and the checkpoint lacks, those the checkpoint has and the
+        model lacks, and the allowed differences.
+    """
+    own_set, ckpt_set = set(own), set(ckpt)
+    missing = [k for k in own if k not in ckpt_set]
+    unexpected = [k for k in ckpt if k not in own_set]
+
+    def stems(keys):
+        return {m[1] for m in map(_STEM_KEY.match, keys) if m}
+
+    own_stems, ckpt_stems = stems(own), stems(ckpt)
+    ckpt_has_sce = any(_SCE_KEY.match(k) for k in ckpt)
+
+    def allowed(k: str, other_stems) -> bool:
+        if _OUT_NORM.match(k):
+            return True
+        m = _STEM_KEY.match(k)
+        if m and other_stems and m[1] not in other_stems:
+            return True  # a whole stem of a modality only one side has
+        return bool(_SCE_KEY.match(k)) and not ckpt_has_sce and k in own_set
+
+    ok = [k for k in missing if allowed(k, ckpt_stems)]
+    ok += [k for k in unexpected if allowed(k, own_stems)]
+    ok_set = set(ok)
+    return ([k for k in missing if k not in ok_set],
+            [k for k in unexpected if k not in ok_set], ok)
+
+
 def load_pretrained(model, checkpoint: str, prefix: Optional[str] = None,
-                    map_location='cpu', key: Optional[str] = None) -> None:
-    """Load a checkpoint into an :class:`RSvHeat` strictly on shapes.
+                    map_location='cpu', key: Optional[str] = None,
+                    strict: bool = True) -> None:
+    """Load a checkpoint into an :class:`RSvHeat` strictly.
 
     Converts official layouts, resizes FVE/SCE to the model's stored size
-    (the model's ``fve_resize`` policy), raises on shape mismatches and on
-    unknown keys (listing them) and logs the missing / unused keys.
+    (the model's ``fve_resize`` policy) and raises on shape mismatches and
+    on unknown keys (listing them). Missing or unexpected backbone keys
+    (:func:`split_key_mismatch`: another depth, width, layer scale or norm
+    layout, a checkpoint with no backbone tensors) raise too, listing them,
+    unless ``strict=False``; the allowed differences (output norms, the
+    stem of a modality the checkpoint lacks, the SCE of a plain-vHeat
+    checkpoint) are logged as warnings and keep their initialisation.
 
     Args:
         model: The :class:`RSvHeat` to load into.
@@ -284,7 +396,14 @@ def load_pretrained(model, checkpoint: str, prefix: Optional[str] = None,
         map_location: Passed to the loader. Defaults to ``'cpu'``.
         key: Wrapper entry, see :func:`extract_state_dict`.
             Defaults to None.
+        strict: Raise on missing / unexpected backbone keys. False loads
+            the keys that match and warns about the rest (set it in the
+            config as ``init_cfg=dict(type='Pretrained', ...,
+            strict=False)``). Shape mismatches raise either way.
+            Defaults to True.
     """
+    if not isinstance(strict, bool):
+        raise TypeError(f'init_cfg strict={strict!r}: use True or False')
     obj = load_checkpoint_file(checkpoint, map_location=map_location)
     raw = extract_state_dict(obj, key)
     if prefix:
@@ -324,15 +443,47 @@ def load_pretrained(model, checkpoint: str, prefix: Optional[str] = None,
             f'mismatches):\n{lines}\nCheck arch / in_channels / use_sce '
             f'against the checkpoint (tools/model_converters/'
             f'vheat2rsvheat.py prints the arch it implies).')
-    missing = [k for k in own if k not in sd]
-    unused = [k for k in sd if k not in own]
-    if missing:
-        print_log(f'{checkpoint}: {len(missing)} backbone keys not in the '
-                  f'checkpoint keep their initialisation: '
-                  f'{", ".join(_group(missing))}', logger='current',
+    missing, unexpected, allowed = split_key_mismatch(list(own), list(sd))
+    if (missing or unexpected) and strict:
+        raise ValueError(_mismatch_message(checkpoint, sd, missing,
+                                           unexpected))
+    if missing or unexpected:
+        print_log(f'{checkpoint}: loading with strict=False although '
+                  f'{len(missing)} backbone keys are missing (they keep '
+                  f'their initialisation): {describe_keys(missing) or "-"}; '
+                  f'{len(unexpected)} checkpoint keys are unused: '
+                  f'{describe_keys(unexpected) or "-"}', logger='current',
                   level=30)
+    new = [k for k in allowed if k in own]
+    if new:
+        print_log(f'{checkpoint}: {len(new)} backbone keys of parts the '
+                  f'checkpoint does not have (output norms, a stem of '
+                  f'another modality or the SCE of a plain-vHeat '
+                  f'checkpoint) keep their initialisation: '
+                  f'{describe_keys(new)}', logger='current', level=30)
+    unused = [k for k in allowed if k not in own]
     if unused:
-        print_log(f'{checkpoint}: {len(unused)} checkpoint keys unused by '
-                  f'this backbone: {", ".join(_group(unused))}',
-                  logger='current', level=30)
+        print_log(f'{checkpoint}: {len(unused)} checkpoint keys of parts '
+                  f'this backbone does not have are not used: '
+                  f'{describe_keys(unused)}', logger='current', level=30)
     model.load_state_dict(sd, strict=False)
+
+
+def _mismatch_message(checkpoint: str, sd: Dict[str, Tensor],
+                      missing: List[str], unexpected: List[str]) -> str:
+    """The error of a strict load whose keys do not match."""
+    try:
+        hint = (f'The checkpoint implies RSvHeat(**{infer_arch(sd)}) '
+                f'(post_norm is not visible in keys). ')
+    except (UnknownLayoutError, KeyError, IndexError):
+        hint = ('The checkpoint holds no RSvHeat stem weights: is it a '
+                'backbone checkpoint (check init_cfg.prefix)? ')
+    return (
+        f'{checkpoint} does not fit this RSvHeat: {len(missing)} backbone '
+        f'keys are missing from it (they would stay random): '
+        f'{describe_keys(missing) or "-"}; {len(unexpected)} of its keys '
+        f'are not in this backbone: {describe_keys(unexpected) or "-"}. '
+        f'{hint}Set arch / in_channels / use_sce to match '
+        f'the checkpoint, or, to load only the matching keys on purpose, '
+        f"add strict=False: init_cfg=dict(type='Pretrained', "
+        f"checkpoint=..., strict=False).")

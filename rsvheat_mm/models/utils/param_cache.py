@@ -18,7 +18,8 @@ def cached_on_params(cache: Dict[tuple, T], key: tuple,
     in-place update (an optimizer step, ``load_state_dict``) invalidates it;
     an entry of the same ``key`` with other versions is dropped, so at most
     one entry per ``key`` is kept. While a gradient is needed (grad mode on
-    and a parameter requiring grad) ``fn()`` is computed and not cached.
+    and a parameter requiring grad), and inside ``torch.compile``, ``fn()``
+    is computed and not cached.
 
     Args:
         cache: The dict holding the entries (edited in place).
@@ -29,6 +30,10 @@ def cached_on_params(cache: Dict[tuple, T], key: tuple,
     Returns:
         ``fn()``'s value, from the cache when valid.
     """
+    if torch.compiler.is_compiling():
+        # version counters are data-dependent for dynamo: a compiled graph
+        # computes the value in-graph (fullgraph=True, no break)
+        return fn()
     if torch.is_grad_enabled() and any(p.requires_grad for p in params):
         return fn()
     full = key + tuple(p._version for p in params)

@@ -151,7 +151,8 @@ def merge_by_image(results: Sequence[Dict], iou_thr: float = 0.1,
 
     Args:
         results: Dicts with ``img_id`` (a tile id, see
-            :func:`~rsvheat_mm.utils.patch.split.parse_tile_id`; ids that are not
+            :func:`~rsvheat_mm.utils.patch.split.parse_tile_id`, which also
+            reads the DOTA kit's rate-in-the-middle ids; ids that are not
             tile ids are treated as whole images) and ``bboxes``,
             ``scores``, ``labels``.
         iou_thr: See :func:`merge_tile_detections`. Defaults to 0.1.

@@ -50,8 +50,8 @@ def test_arch_validation_errors():
 
 @pytest.mark.parametrize('hw', [(32, 32), (33, 77), (100, 45), (65, 129)])
 def test_odd_and_non_square_sizes(hw):
-    m = tiny(out_indices=(-1, 0, 2))
-    assert m.out_indices == (3, 0, 2)
+    m = tiny(out_indices=(0, 2, -1))
+    assert m.out_indices == (0, 2, 3)
     outs = m(torch.rand(2, 3, *hw))
     ceil = lambda a, b: -(-a // b)  # noqa: E731
     for o, i in zip(outs, (0, 2, 3)):  # returned in stage order
@@ -413,6 +413,55 @@ def test_bad_input_errors_name_the_fix():
         two(torch.rand(1, 3, 64, 64), modality='sar')
     with pytest.raises(ValueError, match='Unknown modality'):
         two(torch.rand(1, 3, 64, 64), modality='ir')
+
+
+
+@pytest.mark.parametrize('idx', [(3, 0), (1, 1), (0, 2, 1), (-1, 3), ()])
+def test_unsorted_or_repeated_out_indices_are_refused(idx):
+    """Issue 16 item 5: the maps come in stage order, so out_indices that
+    are not strictly increasing would disagree with out_channels."""
+    with pytest.raises(ValueError, match=r'strictly increasing|is empty'):
+        tiny(out_indices=idx)
+    m = tiny(out_indices=(1, 3))  # a valid subset: channels match the maps
+    outs = m(torch.rand(1, 3, 64, 64))
+    assert [o.shape[1] for o in outs] == m.out_channels == [16, 64]
+
+
+def test_bad_input_kinds_name_the_fix():
+    """Issue 16 item 8: empty batch, integer / other-dtype input,
+    channels-last layout, overflow to NaN with check_finite on."""
+    m = tiny().eval()
+    with pytest.raises(ValueError, match=r'empty batch.*at least one'):
+        m(torch.rand(0, 3, 64, 64))
+    with pytest.raises(TypeError, match=r'uint8.*data preprocessor'):
+        m(torch.randint(0, 255, (1, 3, 64, 64), dtype=torch.uint8))
+    with pytest.raises(TypeError, match=r'float32.*float64.*x\.to'):
+        m(torch.rand(1, 3, 64, 64, dtype=torch.float64))
+    with pytest.raises(ValueError, match=r'channels-last.*permute\(0, 3, 1'):
+        m(torch.rand(1, 64, 64, 3))
+    with pytest.raises(ValueError, match=r'NaN or Inf although the input is '
+                       r'finite.*1e\+30.*Normalise'):
+        m(torch.full((1, 3, 64, 64), 1e30))
+    # the same model in float64 takes float64 input (no silent cast)
+    d = tiny().double().eval()
+    assert d(torch.rand(1, 3, 64, 64, dtype=torch.float64))[0].dtype == \
+        torch.float64
+    # without check_finite the overflow is returned as it is
+    off = tiny(check_finite=False).eval()
+    assert not torch.isfinite(off(torch.full((1, 3, 64, 64), 1e30))[0]).all()
+
+
+@pytest.mark.parametrize('kw,match', [
+    (dict(img_size=0), 'img_size must be a positive int'),
+    (dict(img_size=(64, -1)), 'img_size must be a positive int'),
+    (dict(drop_path_rate=1.5), r'drop_path_rate=1\.5.*\[0, 1\)'),
+    (dict(drop_path_rate=-0.1), 'drop_path_rate'),
+    (dict(arch=dict(embed_dims=8, depths=[1, 1], drop_path_rate=1.0)),
+     'drop_path_rate'),
+])
+def test_bad_arguments_fail_at_construction(kw, match):
+    with pytest.raises(ValueError, match=match):
+        tiny(**kw)
 
 
 def test_get_layer_depth():

@@ -156,3 +156,52 @@ def test_img_size_option_resizes_and_reports(tmp_path, capsys):
     sd = torch.load(tmp_path / 'o.pth', weights_only=True)
     assert torch.equal(sd['fve.0'][:16, :16], off.freq_embed[0].data)
     assert sd['fve.0'][16:].eq(0).all()
+
+
+def _pretrained(tmp_path, sd, **kw):
+    torch.save({'state_dict': sd}, tmp_path / 'ck.pth')
+    kw.setdefault('arch', dict(embed_dims=16, depths=DEPTHS))
+    kw.setdefault('img_size', 64)
+    strict = kw.pop('strict', None)
+    init = dict(type='Pretrained', checkpoint=str(tmp_path / 'ck.pth'))
+    if strict is not None:
+        init['strict'] = strict
+    return RSvHeat(init_cfg=init, **kw)
+
+
+def test_init_cfg_refuses_other_depth_layout_or_no_backbone(tmp_path):
+    """Issue 16 item 4: missing / unexpected backbone keys raise, listing
+    them, unless strict=False."""
+    deep = RSvHeat(arch=dict(embed_dims=16, depths=[1, 2, 3, 1],
+                             post_norm=True, layer_scale=1e-5), img_size=64)
+    m = _pretrained(tmp_path, deep.state_dict())
+    with pytest.raises(ValueError) as e:
+        m.init_weights()
+    msg = str(e.value)
+    assert 'stages.2.blocks.1-2.* (' in msg  # the extra blocks, listed
+    assert 'gamma1,gamma2' in msg and 'strict=False' in msg
+    assert "'depths': [1, 2, 3, 1]" in msg  # what the checkpoint implies
+    # a classifier head only, and foreign stages.* keys: nothing to load
+    for sd in ({'head.fc.weight': torch.rand(10, 128)},
+               {'stages.0.blocks.0.attn.qkv.weight': torch.rand(48, 16)}):
+        with pytest.raises(ValueError, match=r'missing from it.*stems\.opt'):
+            _pretrained(tmp_path, sd).init_weights()
+    # opting out loads what matches and keeps the rest
+    m = _pretrained(tmp_path, deep.state_dict(), strict=False)
+    m.init_weights()
+    assert torch.equal(m.stages[2].blocks[0].op.linear.weight,
+                       deep.stages[2].blocks[0].op.linear.weight)
+
+
+def test_init_cfg_allows_new_parts_by_design(tmp_path):
+    """Documented differences still load: plain vHeat (no SCE) into
+    RS-vHeat, an optical stem for a SAR model, no output norms."""
+    off = randomize_(OfficialVHeat(depths=DEPTHS, img=64))
+    sd = {k: v for k, v in off.state_dict().items()
+          if not k.startswith(('classifier', 'outnorm'))}
+    m = _pretrained(tmp_path, sd, in_channels=1, use_sce=True)
+    sce_before = m.sce[0].detach().clone()
+    m.init_weights()
+    assert torch.equal(m.stages[1].blocks[1].op.to_k.weight,
+                       off.layers[1][1].op.to_k[0].weight)
+    assert torch.equal(m.sce[0], sce_before)  # new part keeps its init
