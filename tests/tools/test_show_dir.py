@@ -158,16 +158,20 @@ def test_classification_show_dir(tmp_path, capsys):
     assert 'accuracy/top1' in out
 
 
-def test_show_dir_without_visualization_hook_says_what_to_use(tmp_path):
+@pytest.mark.parametrize('folder,pattern,says', [
+    ('rsdfm', 'rsdfm-collab*.py', 'tools/rsdfm/report.py --pictures'),
+    ('rsvheat_pretrain', '*tiny16*.py', 'has no test_dataloader / test_cfg')])
+def test_show_dir_where_there_is_nothing_to_paint_says_so(
+        folder, pattern, says, tmp_path):
     import torch
-    cfg = sorted((REPO / 'configs' / 'rsdfm').glob('rsdfm-collab*.py'))[0]
+    cfg = sorted((REPO / 'configs' / folder).glob(pattern))[0]
     ckpt = tmp_path / 'm.pth'
     torch.save(dict(state_dict={}), ckpt)
     with pytest.raises(SystemExit) as e:
         test_tool.main([str(cfg), str(ckpt), '--work-dir',
                         str(tmp_path / 'w'), '--show-dir',
                         str(tmp_path / 's')])
-    assert 'tools/rsdfm/report.py --pictures' in str(e.value)
+    assert says in str(e.value)
 
 
 def test_change_detection_precision_undefined_when_nothing_predicted(
@@ -195,3 +199,23 @@ def test_change_detection_precision_undefined_when_nothing_predicted(
     log = next((tmp_path / 'w').rglob('*.log')).read_text()
     assert 'precision undefined' in log
     assert 'no change was predicted' in log
+
+
+def test_heat_picture_has_input_and_difference_panels(tmp_path):
+    import torch
+    import visualize_heat
+    cfg = write_seg_cfg(tmp_path / 'cfg.py', tmp_path / 'data')
+    ckpt = save_model_checkpoint(cfg, tmp_path / 'm.pth', 'mmseg')
+    img = tmp_path / 'tile.png'
+    rng = np.random.default_rng(1)
+    Image.fromarray(rng.integers(0, 255, (64, 80, 3), np.uint8)).save(img)
+    res = visualize_heat.main([str(cfg), str(ckpt), str(img), '--out',
+                               str(tmp_path / 'heat.png')])
+    assert res['titles'][0] == 'input image (80 x 64 px)'
+    assert len(res['rows']) == 4
+    for i, row in enumerate(res['rows']):
+        assert f'stage {i} ({row["before"].shape[0]}x' \
+            f'{row["before"].shape[1]}): after - before' in res['titles']
+        assert torch.equal(row['diff'], row['after'] - row['before'])
+        assert row['diff'].abs().max() > 0  # diffusion changed the field
+    assert Image.open(tmp_path / 'heat.png').size[0] > 1000

@@ -11,7 +11,7 @@ import sys
 import pytest
 import torch
 
-from tool_helpers import REPO, run_tool, write_seg_cfg
+from tool_helpers import REPO, run_tool, scope_restored, write_seg_cfg
 
 sys.path.insert(0, str(REPO / 'tools'))
 import test as test_tool  # noqa: E402
@@ -23,7 +23,8 @@ def run(tmp_path_factory):
     """A 4-iteration run: checkpoints iter_2.pth and iter_4.pth."""
     root = tmp_path_factory.mktemp('errors')
     cfg = write_seg_cfg(root / 'cfg.py', root / 'data')
-    train_tool.main([str(cfg), '--work-dir', str(root / 'w')])
+    with scope_restored():
+        train_tool.main([str(cfg), '--work-dir', str(root / 'w')])
     assert (root / 'w' / 'iter_4.pth').is_file()
     return root, cfg
 

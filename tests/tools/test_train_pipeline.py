@@ -14,7 +14,8 @@ import torch
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
-from tool_helpers import REPO, run_tool, write_seg_cfg as write_cfg  # noqa
+from tool_helpers import REPO, run_tool, scope_restored  # noqa: E402
+from tool_helpers import write_seg_cfg as write_cfg  # noqa: E402
 
 sys.path.insert(0, str(REPO / 'tools'))
 import train as train_tool  # noqa: E402
@@ -37,7 +38,8 @@ class ResumeProbeHook(Hook):
 def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp('run')
     cfg = write_cfg(root / 'cfg_a.py', root / 'data')
-    train_tool.main([str(cfg), '--work-dir', str(root / 'a')])
+    with scope_restored():
+        train_tool.main([str(cfg), '--work-dir', str(root / 'a')])
     return root, cfg
 
 

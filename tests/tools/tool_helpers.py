@@ -1,6 +1,7 @@
 """Shared helpers of the tool tests: tiny configs of each task kind and a
 way to run a tool as a user does (a subprocess from a folder outside the
 repository, no ``PYTHONPATH``)."""
+import contextlib
 import os
 import subprocess
 import sys
@@ -91,6 +92,20 @@ def save_model_checkpoint(cfg_path: Path, out: Path, scope: str,
         edit(model)
     torch.save(dict(state_dict=model.state_dict(), meta={}), str(out))
     return out
+
+
+@contextlib.contextmanager
+def scope_restored():
+    """Undo the default scope a runner sets (for module-scoped fixtures:
+    they run before the per-test restore of tests/conftest.py)."""
+    import copy
+
+    from mmengine.registry import DefaultScope
+    saved = copy.copy(DefaultScope._instance_dict)
+    try:
+        yield
+    finally:
+        DefaultScope._instance_dict = saved
 
 
 def run_tool(args: List[str], cwd: Path, timeout: int = 900,

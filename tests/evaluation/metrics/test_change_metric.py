@@ -58,12 +58,14 @@ def test_counts_are_summed_over_the_dataset():
 def test_empty_change():
     zeros = [[0, 0], [0, 0]]
     out = _run(ChangeDetectionMetric(), [(zeros, zeros)])
-    assert all(out[k] == pytest.approx(100.) for k in
-               ('precision', 'recall', 'F1', 'IoU', 'OA'))
+    # 0/0 scores are undefined (NaN, logged 'undefined'), as Open-CD does
+    assert all(math.isnan(out[k]) for k in ('precision', 'recall', 'F1',
+                                            'IoU'))
+    assert out['OA'] == pytest.approx(100.)
     # a false alarm on an image without change
     out = _run(ChangeDetectionMetric(), [([[0, 1], [0, 0]], zeros)])
     assert out['precision'] == 0. and out['F1'] == 0. and out['IoU'] == 0.
-    assert out['recall'] == 100.  # 0/0 -> zero_division (1.0)
+    assert math.isnan(out['recall'])  # 0/0: undefined
     assert out['OA'] == pytest.approx(75.)
     # missed change
     out = _run(ChangeDetectionMetric(zero_division=0.),
