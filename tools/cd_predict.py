@@ -111,6 +111,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     os.makedirs(args.out_dir, exist_ok=True)
     metric = ChangeDetectionMetric()
     total = np.zeros(4, dtype=np.int64)
+    from mmengine.utils import ProgressBar
+    bar = ProgressBar(len(dataset))
     for i in range(len(dataset)):
         data = dataset[i]
         with torch.no_grad():
@@ -128,12 +130,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         os.replace(tmp, path)
         if args.label:
             total += metric.counts(pred, out.gt_sem_seg.data[0].cpu())
-    print(f'wrote {len(dataset)} masks (0 unchanged / 255 changed) to '
+        bar.update()
+    print(f'\nwrote {len(dataset)} masks (0 unchanged / 255 changed) to '
           f'{args.out_dir}')
     if args.label:
         s = change_scores(*total.tolist())
-        print('change class: ' + ', '.join(f'{k} {100 * v:.2f}'
-                                           for k, v in s.items()))
+        print('change class: ' + ', '.join(
+            f'{k} undefined' if v != v else f'{k} {100 * v:.2f}'
+            for k, v in s.items()))  # NaN (0/0) -> undefined
     return 0
 
 
