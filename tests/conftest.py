@@ -28,6 +28,20 @@ def repo_root() -> Path:
     return REPO
 
 
+@pytest.fixture(scope='module', autouse=True)
+def _isolate_module_default_scope():
+    """Undo, after each test module, the default scope its module-scoped
+    fixtures set (an inferencer or Runner built once per module calls
+    ``init_default_scope``); without this the scope leaks into every later
+    module and ``MODELS.build`` looks in the wrong toolbox's registry."""
+    import copy
+
+    from mmengine.registry import DefaultScope
+    saved = copy.copy(DefaultScope._instance_dict)
+    yield
+    DefaultScope._instance_dict = saved
+
+
 @pytest.fixture(autouse=True)
 def _module_default_scope(request):
     """Run each test under its module's ``DEFAULT_SCOPE`` (if it sets one).

@@ -179,6 +179,24 @@ class _ChangeLogits(_SegLogits):
         return super().forward(torch.cat([a, b], dim=1))
 
 
+class _DetFeatures(nn.Module):
+    """A detector's backbone + neck (mmdet ``extract_feat``): the multi-scale
+    maps its RPN / RoI heads read. The heads' RoIAlign and (rotated) NMS are
+    mmcv custom ops and stay outside the graph."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
+        return tuple(self.model.extract_feat(x))
+
+
+def _is_detector(model: nn.Module) -> bool:
+    return (hasattr(model, 'extract_feat') and hasattr(model, 'neck')
+            and not hasattr(model, 'encode_decode'))
+
+
 def _backbone_of(model: nn.Module) -> nn.Module:
     return getattr(model, 'backbone', model)
 
@@ -200,8 +218,10 @@ def export_wrapper(model: nn.Module, part: str, size: Tuple[int, int],
 
     Returns:
         ``(module, [(input name, shape)], output names)``; the backbone's
-        outputs are ``feat0 ... featN``, a segmentor's ``logits``; a change
-        detector takes ``img_a`` and ``img_b``.
+        outputs are ``feat0 ... featN``, a segmentor's ``logits``, a
+        detector's (mmdet / mmrotate) neck maps ``neck0 ... neckN`` (the
+        RPN / RoI heads and NMS are not exported); a change detector takes
+        ``img_a`` and ``img_b``.
     """
     h, w = size
     model.eval()  # a new wrapper is in train mode; keep everything in eval
@@ -213,10 +233,18 @@ def export_wrapper(model: nn.Module, part: str, size: Tuple[int, int],
         n = len(bb.out_indices)
         return (_Backbone(bb).eval(), [('input', (1, in_channels, h, w))],
                 [f'feat{i}' for i in range(n)])
+    if _is_detector(model):  # mmdet / mmrotate: backbone + neck
+        module = _DetFeatures(model).eval()
+        n = getattr(model.neck, 'num_outs', None)
+        if n is None:  # a neck without num_outs: count on a dry run
+            with deploy_context(model, size), torch.no_grad():
+                n = len(module(torch.zeros(1, in_channels, h, w)))
+        return (module, [('input', (1, in_channels, h, w))],
+                [f'neck{i}' for i in range(n)])
     if not hasattr(model, 'encode_decode'):
         raise ValueError(
-            f'{type(model).__name__} is not a segmentor; export '
-            f'--part backbone (detectors: see docs/deployment.md)')
+            f'{type(model).__name__} is neither a segmentor nor a detector '
+            f'with a neck; export --part backbone (see docs/deployment.md)')
     if hasattr(model, 'split_dates'):  # siamese change detector
         return (_ChangeLogits(model, (h, w)).eval(),
                 [('img_a', (1, in_channels, h, w)),

@@ -86,6 +86,28 @@ def test_change_detector_parity(tmp_path):
     np.testing.assert_array_equal(ref[0].argmax(1), got[0].argmax(1))
 
 
+@pytest.mark.parametrize('config', [
+    'faster_rcnn/faster-rcnn_rsvheat-tiny16_fpn_1xb2-200it_dior-256.py',
+    'oriented_rcnn/oriented-rcnn-le90_rsvheat-tiny16_fpn_1xb2-200it_dota-256.py',
+])
+def test_detector_backbone_neck_parity(tmp_path, repo_root, config):
+    """A detector (mmdet, mmrotate) exports its backbone + FPN: the maps its
+    RPN / RoI heads read, equal to ``extract_feat`` in onnxruntime."""
+    torch.manual_seed(6)
+    model = build_export_model(repo_root / 'configs' / config, None, 'model')
+    size = (96, 128)
+    info, ref, got = _parity(model, 'model', size, tmp_path / 'det.onnx')
+    n = model.neck.num_outs
+    assert [o for o, _, _ in info['outputs']] == [f'neck{i}'
+                                                  for i in range(n)]
+    with torch.no_grad():
+        x = torch.randn(1, 3, *size)
+        direct = model.extract_feat(x)
+    assert [tuple(r.shape) for r in ref] == [tuple(d.shape) for d in direct]
+    for r, g in zip(ref, got):
+        assert g.shape == r.shape and relative_error(r, g) < 1e-4
+
+
 def test_mismatching_checkpoint_fails_before_export(tmp_path):
     cfg = write_seg_cfg(tmp_path / 'seg.py', tmp_path / 'data')
     model = build_export_model(cfg, None, 'model')

@@ -6,8 +6,10 @@ Usage::
         [--opset 17] [--dynamic] [--part backbone|model] --out FILE.onnx
 
 ``--part backbone`` exports the backbone (outputs ``feat0 ... featN``);
-``--part model`` (default) a segmentor's logits (input ``input``) or a
-siamese change detector's logits (inputs ``img_a``, ``img_b``). Inputs are
+``--part model`` (default) a segmentor's logits (input ``input``), a
+siamese change detector's logits (inputs ``img_a``, ``img_b``) or a
+detector's backbone + neck maps (``neck0 ... neckN``; the RoI / NMS stages
+are mmcv custom ops, see docs/deployment.md for mmdeploy). Inputs are
 the normalised images (the data preprocessor's mean / std are not in the
 graph). ``--dynamic`` makes only the batch axis dynamic. The checkpoint is
 checked against the config before any export work. The file is written to

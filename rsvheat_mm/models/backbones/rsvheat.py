@@ -365,7 +365,8 @@ class RSvHeat(BaseModule):
         min_size: Smallest accepted input side, in pixels. Defaults to 32.
         check_finite: Raise on NaN/Inf inputs, and on NaN/Inf features of
             a finite input (overflow, e.g. an unnormalised input of 1e30).
-            Defaults to True.
+            Skipped while tracing or under ``torch.compile`` (the check is
+            data-dependent). Defaults to True.
         cache_decays: True keeps the size-dependent tensors -- every block's
             decay ``exp(-k w^2)`` and the resized FVE / SCE -- between
             forwards when no gradient is needed, and precomputes them in

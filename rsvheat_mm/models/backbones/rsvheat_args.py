@@ -200,7 +200,10 @@ def check_input(x: Tensor, min_size: int, check_finite: bool,
             f'{min_size} px per side (total stride 32). Resize or '
             f'pad the image (e.g. pad_size_divisor=32 in the data '
             f'preprocessor), or lower min_size.')
-    if check_finite and not torch.isfinite(x).all():
+    # data-dependent: skipped while tracing / compiling (export, dynamo)
+    if (check_finite and not (torch.jit.is_tracing()
+                              or torch.compiler.is_compiling())
+            and not torch.isfinite(x).all()):
         raise ValueError(
             'RSvHeat input contains NaN or Inf values. Check the image '
             'file and the normalisation (mean/std, SAR log scaling); '

@@ -1,0 +1,150 @@
+"""Eager vs ``torch.compile(fullgraph=True)`` speed of the RSvHeat backbone.
+
+For each arch and input size: the compile time (first call), the best of
+``--repeat`` timed calls of eager and compiled (after ``--warmup`` calls),
+and the speed-up, for inference (no grad, the per-size decay cache on, as
+deployed) and, with ``--train``, one training step (forward + backward).
+The compiled outputs are checked against eager (max relative error printed;
+the run fails above 1e-4). Prints a Markdown table and writes it with the
+raw numbers (JSON) to ``--out-dir``.
+
+Example (the docs/benchmarks.md numbers, ~10 min on 2 CPU cores)::
+
+    python tools/analysis_tools/compile_benchmark.py --archs tiny \\
+        --sizes 512 1024 --train --out-dir work_dirs/compile_bench
+"""
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchmark import light_import, machine_description  # noqa: E402
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--archs', nargs='+', default=['tiny'],
+                   help='RSvHeat arch names (default: tiny)')
+    p.add_argument('--sizes', nargs='+', type=int, default=[512, 1024],
+                   help='square input sides in px (default: 512 1024)')
+    p.add_argument('--batch', type=int, default=1, help='default 1')
+    p.add_argument('--backend', default='inductor',
+                   help='torch.compile backend (default: inductor)')
+    p.add_argument('--mode', default=None,
+                   help='torch.compile mode (default: None)')
+    p.add_argument('--train', action='store_true',
+                   help='also time one training step (fwd + bwd)')
+    p.add_argument('--warmup', type=int, default=1, help='default 1')
+    p.add_argument('--repeat', type=int, default=3, help='default 3')
+    p.add_argument('--threads', type=int, default=0,
+                   help='torch threads (default 0: torch decides)')
+    p.add_argument('--out-dir', default='work_dirs/compile_bench')
+    return p.parse_args(argv)
+
+
+def _best(fn, warmup: int, repeat: int) -> float:
+    for _ in range(warmup):
+        fn()
+    best = float('inf')
+    for _ in range(max(repeat, 1)):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def _rel(ref, got) -> float:
+    return max(float((r - g).abs().max() / r.abs().max().clamp_min(1e-30))
+               for r, g in zip(ref, got))
+
+
+def measure(arch: str, size: int, args, train: bool) -> dict:
+    import torch
+    from rsvheat_mm.models.backbones.rsvheat import RSvHeat
+    torch._dynamo.reset()
+    torch.manual_seed(0)
+    net = RSvHeat(arch=arch, img_size=size).train(train)
+    x = torch.randn(args.batch, 3, size, size)
+    comp = torch.compile(net, fullgraph=True, backend=args.backend,
+                         mode=args.mode)
+
+    def step(fn):
+        def run():
+            if train:
+                net.zero_grad(set_to_none=True)
+                outs = fn(x)
+                sum(o.square().mean() for o in outs).backward()
+                return outs
+            with torch.no_grad():
+                return fn(x)
+        return run
+
+    ref = step(net)()
+    t = time.perf_counter()
+    got = step(comp)()  # the first call compiles
+    t_compile = time.perf_counter() - t
+    err = _rel([r.detach() for r in ref], [g.detach() for g in got])
+    t_eager = _best(step(net), args.warmup, args.repeat)
+    t_comp = _best(step(comp), args.warmup, args.repeat)
+    return dict(arch=arch, size=size, batch=args.batch,
+                what='train step' if train else 'inference',
+                eager_s=t_eager, compiled_s=t_comp,
+                speedup=t_eager / t_comp, compile_s=t_compile, rel_err=err)
+
+
+def table(rows) -> str:
+    lines = ['| arch | input | batch | what | eager (s) | compiled (s) | '
+             'speed-up | compile time (s) | max rel err |',
+             '|---|---|---|---|---|---|---|---|---|']
+    for r in rows:
+        lines.append(
+            f'| {r["arch"]} | {r["size"]}² | {r["batch"]} | {r["what"]} | '
+            f'{r["eager_s"]:.3f} | {r["compiled_s"]:.3f} | '
+            f'{r["speedup"]:.2f}x | {r["compile_s"]:.0f} | '
+            f'{r["rel_err"]:.1e} |')
+    return '\n'.join(lines)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    import torch
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    light_import()
+    rows = []
+    for arch in args.archs:
+        for size in args.sizes:
+            for train in ((False, True) if args.train else (False, )):
+                r = measure(arch, size, args, train)
+                print(f'{r["arch"]} {size}² {r["what"]}: eager '
+                      f'{r["eager_s"]:.3f} s, compiled {r["compiled_s"]:.3f}'
+                      f' s ({r["speedup"]:.2f}x), compile '
+                      f'{r["compile_s"]:.0f} s, rel err {r["rel_err"]:.1e}',
+                      flush=True)
+                rows.append(r)
+    head = (f'torch {torch.__version__}, backend {args.backend}, '
+            f'{torch.get_num_threads()} threads, '
+            f'{machine_description("cpu")}')
+    md = f'{head}\n\n{table(rows)}\n'
+    print(md)
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in (('compile_benchmark.md', md),
+                       ('compile_benchmark.json',
+                        json.dumps(dict(head=head, rows=rows), indent=1))):
+        tmp = out / f'.{name}.tmp'
+        tmp.write_text(text)
+        os.replace(tmp, out / name)
+    bad = [r for r in rows if not r['rel_err'] < 1e-4]
+    if bad:
+        print(f'error: compiled outputs differ from eager in {len(bad)} '
+              f'case(s) (rel err > 1e-4)', file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
