@@ -108,3 +108,49 @@ def save_checkpoint(model, path, meta=None) -> Path:
 def dump_cfg(cfg, path) -> Path:
     cfg.dump(str(path))
     return Path(path)
+
+
+def threshold_labels(arr: np.ndarray) -> np.ndarray:
+    """A local labelling of a ``smooth_scene`` RGB image into the 6 classes
+    of the Potsdam config: red > 128, green > 128 (x2), blue > 200 (x4),
+    clipped to 5."""
+    a = arr.astype(np.int32)
+    lab = ((a[..., 0] > 128).astype(np.int64) + 2 * (a[..., 1] > 128)
+           + 4 * (a[..., 2] > 200))
+    return lab.clip(0, 5)
+
+
+def train_tiny_seg(model, iters: int = 150, size: int = 128,
+                   batch: int = 4, seed: int = 0):
+    """Train a tiny segmentor a few iterations on generated scenes labelled
+    by :func:`threshold_labels` (CPU, ~10 s for 150 iterations), so its
+    logits have the margins of a trained model. Returns the model in eval
+    mode."""
+    import torch
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    model.data_preprocessor.size = (size, size)
+    opt = torch.optim.AdamW(model.parameters(), 3e-3)
+    model.train()
+    for _ in range(iters):
+        imgs, samples = [], []
+        for _ in range(batch):
+            a = smooth_scene(size, size, 3, np.uint8,
+                             seed=int(rng.integers(1 << 30)))
+            imgs.append(torch.from_numpy(a[..., ::-1].copy()).permute(2, 0, 1))
+            s = SegDataSample(metainfo=dict(img_shape=(size, size),
+                                            pad_shape=(size, size),
+                                            ori_shape=(size, size)))
+            s.gt_sem_seg = PixelData(
+                data=torch.from_numpy(threshold_labels(a))[None])
+            samples.append(s)
+        data = model.data_preprocessor(dict(inputs=imgs,
+                                            data_samples=samples), True)
+        losses = model.loss(data['inputs'], data['data_samples'])
+        loss = sum(v for k, v in losses.items() if 'loss' in k)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return model.eval()

@@ -17,8 +17,8 @@ from rsvheat_mm.apis import (ChangeSceneInferencer,  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scene_helpers import (CD_CFG, POLSAR_CFG, geotransform,  # noqa: E402
-                           smooth_scene, tiny_det_cfg, tiny_seg_cfg,
-                           write_tif)
+                           smooth_scene, threshold_labels, tiny_det_cfg,
+                           tiny_seg_cfg, train_tiny_seg, write_tif)
 
 DEFAULT_SCOPE = 'mmseg'
 
@@ -94,51 +94,40 @@ def test_one_window_equals_whole_image(seg_inf, tmp_path):
     np.testing.assert_allclose(got, logits, rtol=1e-4, atol=1e-4)
 
 
-def _localise(model):
-    """Make an untrained tiny model (nearly) local: identity heat
-    conduction (k = 0), no SCE, no global pooling branch, class logits from
-    the features only. A global receptive field (the HCO's DCT over the whole
-    input, UPerHead's pooling) is a property of the model that no stitching
-    can reproduce window by window."""
-    import torch
-    with torch.no_grad():
-        for n, p in model.backbone.named_parameters():
-            if n.endswith('to_k.weight') or n.startswith('sce.'):
-                p.zero_()
-            if n.endswith('to_k.bias'):
-                p.fill_(-1.)
-        for n, p in model.decode_head.psp_modules.named_parameters():
-            if 'conv.weight' in n:
-                p.zero_()
-        model.decode_head.conv_seg.bias.zero_()
-        model.decode_head.conv_seg.weight.mul_(10)
+@pytest.mark.parametrize('seed', [3, 7])
+def test_two_window_scene_against_whole_image(tmp_path, seed):
+    """2 windows of 256 px overlapping by 128 px, logits cross-faded, vs
+    the same model run on the whole 256 x 384 scene, with a tiny model
+    trained 150 iterations (so its logits have real margins; an untrained
+    one flips classes on noise).
 
-
-def test_two_window_scene_against_whole_image(tmp_path):
-    """2 windows of 256 px with a blended seam vs the model on the whole
-    scene, on a non-trivial class map. Measured with this untrained,
-    localised tiny model: 97.7 % argmax agreement (its logit margins are
-    tiny, so zero padding at the window edges flips classes); the >= 99.9 %
-    of issue 13 needs a trained model and is not asserted here."""
+    The model is not local: the HCO's DCT spans its whole input and
+    UPerHead pools globally, so a window never sees what the whole image
+    sees and no stitching can make the two equal. Measured here: 99.82 %
+    (seed 3) and 99.88 % (seed 7) agreement, the differences on class
+    boundaries; issue 13's 99.9 % is not reached (see
+    docs/scene_inference.md, "Seams")."""
     import torch
     from mmseg.apis import inference_model
     torch.manual_seed(0)
     inf = SegSceneInferencer(tiny_seg_cfg(), None, 'cpu', patch_size=256,
-                             gap=64, progress=False)
-    _localise(inf.model)
-    arr = smooth_scene(256, 448, 3, np.uint8, seed=7)
+                             gap=128, progress=False)
+    train_tiny_seg(inf.model)
+    arr = smooth_scene(256, 384, 3, np.uint8, seed=seed)
     scene = write_tif(tmp_path / 'two.tif', arr)
-    assert len(inf.windows_of(448, 256)) == 2
+    assert len(inf.windows_of(384, 256)) == 2
     man = inf([scene], tmp_path / 'out')
     with rasterio.open(man['outputs']['seg']) as ds:
         cls = ds.read(1)
     inf.model.test_cfg = ConfigDict(mode='whole')
     ref = inference_model(inf.model, np.ascontiguousarray(arr[..., ::-1]))
     ref = ref.pred_sem_seg.data[0].numpy()
+    # the model learnt the task, and the class map is not trivial
+    assert (ref == threshold_labels(arr)).mean() > 0.9
     frac = np.bincount(ref.reshape(-1), minlength=6) / ref.size
-    assert (frac > 0.05).sum() >= 2, frac  # a non-trivial class map
+    assert (frac > 0.05).sum() >= 3, frac
     agree = (cls == ref).mean()
-    assert agree >= 0.97, agree
+    assert agree >= 0.997, agree
 
 
 def test_sar_float32_and_polsar_uint16(tmp_path):
