@@ -161,11 +161,15 @@ def test_compile_fullgraph_training_step():
     comp.load_state_dict(eager.state_dict())
     x = torch.randn(2, 3, 64, 64)
     compiled = torch.compile(comp, fullgraph=True, backend='aot_eager')
+    # features against fixed random weights: a loss whose gradients are not
+    # rounding noise (the mean square of a LayerNorm output is ~constant)
+    with torch.no_grad():
+        wts = [torch.randn_like(f) for f in eager(x)]
     outs = []
     for net, fwd in ((eager, eager), (comp, compiled)):
         opt = torch.optim.SGD(net.parameters(), lr=0.1)
         feats = fwd(x)
-        loss = sum(f.square().mean() for f in feats)
+        loss = sum((f * w).mean() for f, w in zip(feats, wts))
         loss.backward()
         grads = {n: p.grad.clone() for n, p in net.named_parameters()
                  if p.grad is not None}

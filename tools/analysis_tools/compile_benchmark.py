@@ -4,8 +4,14 @@ For each arch and input size: the compile time (first call), the best of
 ``--repeat`` timed calls of eager and compiled (after ``--warmup`` calls),
 and the speed-up, for inference (no grad, the per-size decay cache on, as
 deployed) and, with ``--train``, one training step (forward + backward).
-The compiled outputs are checked against eager (max relative error printed;
-the run fails above 1e-4). Prints a Markdown table and writes it with the
+The compiled outputs (and, for the training step, the parameter gradients)
+are checked against eager (max over tensors of ``max|diff| / max|eager|``) and
+both against a float64 run of the same model (max over tensors of the
+norm-wise relative error). The run fails when compiled differs from eager by
+more than ``--tol`` (default 1e-5, issue 14's bound) *and* is more than twice
+as far from float64 as eager is: at large inputs a few float32 gradients of
+eager are themselves further than 1e-5 from the float64 truth. Drop path is
+off so that both draw no random masks. Prints a Markdown table and writes it with the
 raw numbers (JSON) to ``--out-dir``.
 
 Example (the docs/benchmarks.md numbers, ~10 min on 2 CPU cores)::
@@ -14,6 +20,7 @@ Example (the docs/benchmarks.md numbers, ~10 min on 2 CPU cores)::
         --sizes 512 1024 --train --out-dir work_dirs/compile_bench
 """
 import argparse
+import copy
 import json
 import os
 import sys
@@ -41,6 +48,8 @@ def parse_args(argv=None):
     p.add_argument('--repeat', type=int, default=3, help='default 3')
     p.add_argument('--threads', type=int, default=0,
                    help='torch threads (default 0: torch decides)')
+    p.add_argument('--tol', type=float, default=1e-5,
+                   help='max relative error compiled vs eager (default 1e-5)')
     p.add_argument('--out-dir', default='work_dirs/compile_bench')
     return p.parse_args(argv)
 
@@ -57,7 +66,15 @@ def _best(fn, warmup: int, repeat: int) -> float:
 
 
 def _rel(ref, got) -> float:
+    """Max over tensors of ``max|ref - got| / max|ref|``."""
     return max(float((r - g).abs().max() / r.abs().max().clamp_min(1e-30))
+               for r, g in zip(ref, got))
+
+
+def _rel_norm(ref, got) -> float:
+    """Max over tensors of ``||ref - got|| / ||ref||`` (in float64)."""
+    return max(float((r.double() - g.double()).norm()
+                     / r.double().norm().clamp_min(1e-300))
                for r, g in zip(ref, got))
 
 
@@ -66,45 +83,76 @@ def measure(arch: str, size: int, args, train: bool) -> dict:
     from rsvheat_mm.models.backbones.rsvheat import RSvHeat
     torch._dynamo.reset()
     torch.manual_seed(0)
-    net = RSvHeat(arch=arch, img_size=size).train(train)
+    # drop path off: eager and compiled must draw the same (no) masks
+    net = RSvHeat(arch=arch, img_size=size, drop_path_rate=0.).train(train)
     x = torch.randn(args.batch, 3, size, size)
     comp = torch.compile(net, fullgraph=True, backend=args.backend,
                          mode=args.mode)
+
+    # the loss: features against fixed random weights. Not sum(o ** 2): the
+    # last stage ends in a LayerNorm, whose mean square is ~constant, so the
+    # gradients behind it would be rounding noise (1e-9) in both runs.
+    gen = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        wts = [torch.randn(o.shape, generator=gen) for o in net(x)] \
+            if train else []
 
     def step(fn):
         def run():
             if train:
                 net.zero_grad(set_to_none=True)
                 outs = fn(x)
-                sum(o.square().mean() for o in outs).backward()
+                sum((o * w).mean() for o, w in zip(outs, wts)).backward()
                 return outs
             with torch.no_grad():
                 return fn(x)
         return run
 
-    ref = step(net)()
+    def grads(model):
+        return [p.grad.detach().clone() for p in model.parameters()
+                if p.grad is not None] if train else []
+
+    ref = [r.detach() for r in step(net)()] + grads(net)
     t = time.perf_counter()
     got = step(comp)()  # the first call compiles
     t_compile = time.perf_counter() - t
-    err = _rel([r.detach() for r in ref], [g.detach() for g in got])
-    t_eager = _best(step(net), args.warmup, args.repeat)
-    t_comp = _best(step(comp), args.warmup, args.repeat)
-    return dict(arch=arch, size=size, batch=args.batch,
-                what='train step' if train else 'inference',
-                eager_s=t_eager, compiled_s=t_comp,
-                speedup=t_eager / t_comp, compile_s=t_compile, rel_err=err)
+    got = [g.detach() for g in got] + grads(net)
+    row = dict(arch=arch, size=size, batch=args.batch,
+               what='train step' if train else 'inference',
+               rel_err=_rel(ref, got))
+    # the float64 truth: which of the two float32 runs is nearer to it
+    net64 = copy.deepcopy(net).double()
+    x64, wts64 = x.double(), [w.double() for w in wts]
+    if train:
+        net64.zero_grad(set_to_none=True)
+        outs = net64(x64)
+        sum((o * w).mean() for o, w in zip(outs, wts64)).backward()
+    else:
+        with torch.no_grad():
+            outs = net64(x64)
+    truth = [o.detach() for o in outs] + grads(net64)
+    del net64
+    row.update(eager_vs_fp64=_rel_norm(truth, ref),
+               compiled_vs_fp64=_rel_norm(truth, got))
+    row.update(eager_s=_best(step(net), args.warmup, args.repeat),
+               compiled_s=_best(step(comp), args.warmup, args.repeat),
+               compile_s=t_compile)
+    row['speedup'] = row['eager_s'] / row['compiled_s']
+    return row
 
 
 def table(rows) -> str:
     lines = ['| arch | input | batch | what | eager (s) | compiled (s) | '
-             'speed-up | compile time (s) | max rel err |',
-             '|---|---|---|---|---|---|---|---|---|']
+             'speed-up | compile time (s) | compiled vs eager | '
+             'eager vs fp64 | compiled vs fp64 |',
+             '|---|---|---|---|---|---|---|---|---|---|---|']
     for r in rows:
         lines.append(
             f'| {r["arch"]} | {r["size"]}² | {r["batch"]} | {r["what"]} | '
             f'{r["eager_s"]:.3f} | {r["compiled_s"]:.3f} | '
             f'{r["speedup"]:.2f}x | {r["compile_s"]:.0f} | '
-            f'{r["rel_err"]:.1e} |')
+            f'{r["rel_err"]:.1e} | {r["eager_vs_fp64"]:.1e} | '
+            f'{r["compiled_vs_fp64"]:.1e} |')
     return '\n'.join(lines)
 
 
@@ -138,10 +186,15 @@ def main(argv=None) -> int:
         tmp = out / f'.{name}.tmp'
         tmp.write_text(text)
         os.replace(tmp, out / name)
-    bad = [r for r in rows if not r['rel_err'] < 1e-4]
+    # compiled must equal eager to --tol, unless eager itself is further
+    # than that from the float64 truth and compiled is no worse than eager
+    bad = [r for r in rows if not (
+        r['rel_err'] < args.tol or
+        r['compiled_vs_fp64'] <= max(2 * r['eager_vs_fp64'], args.tol))]
     if bad:
         print(f'error: compiled outputs differ from eager in {len(bad)} '
-              f'case(s) (rel err > 1e-4)', file=sys.stderr)
+              f'case(s) (rel err > {args.tol:g}, and further from float64 '
+              f'than eager)', file=sys.stderr)
         return 2
     return 0
 

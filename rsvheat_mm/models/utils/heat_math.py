@@ -61,8 +61,11 @@ def cached_dct_matrix(n: int, dtype: torch.dtype,
     """DCT matrix cached per ``(n, dtype, device)`` (never in a state dict).
 
     The cache is process-wide and bounded (LRU, 64 entries), so models of
-    many input sizes do not leak memory.
+    many input sizes do not leak memory. Under ``torch.compile`` the matrix
+    is built in the graph (dynamo would trace through the cache anyway).
     """
+    if torch.compiler.is_compiling():
+        return dct_matrix(int(n), dtype, device)
     return _cached_dct(int(n), dtype, torch.device(device))
 
 
