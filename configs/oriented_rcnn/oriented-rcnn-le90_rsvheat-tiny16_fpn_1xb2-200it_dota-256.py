@@ -19,11 +19,15 @@ val_pipeline = [
     dict(t, scale=size) if t['type'] == 'mmdet.Resize' else t
     for t in _base_.val_pipeline
 ]
+test_pipeline = [
+    dict(t, scale=size) if t['type'] == 'mmdet.Resize' else t
+    for t in _base_.test_pipeline
+]
 train_dataloader = dict(batch_size=2, num_workers=2,
                         dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(num_workers=2,
                       dataset=dict(indices=20, pipeline=val_pipeline))
-test_dataloader = dict(num_workers=2, dataset=dict(pipeline=val_pipeline))
+test_dataloader = dict(num_workers=2, dataset=dict(pipeline=test_pipeline))
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
 param_scheduler = [_base_.quick_warmup]
 train_cfg = _base_.quick_iter_loop

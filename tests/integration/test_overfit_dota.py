@@ -108,13 +108,22 @@ def check_pasted_scene(cfg, train, ckpt, tmp_path):
     man = inf([scene], tmp_path / 'scene_out')
     doc = json.loads(Path(man['outputs']['geojson']).read_text())
     lines = Path(man['outputs']['txt']).read_text().splitlines()
-    assert len(doc['features']) == len(lines) > 0
-    for f, line in zip(doc['features'], lines):
-        px = np.array(line.split()[:8], float).reshape(4, 2)
-        inside = (px >= 0).all() and (px[:, 0] <= 512).all() and \
-            (px[:, 1] <= 384).all()
-        if not inside:  # clipped to the scene in the GeoJSON
-            continue
-        ring = np.array(f['geometry']['coordinates'][0])[:4]
-        np.testing.assert_allclose(ring, pixel_polygon_to_crs(px, tf),
-                                   atol=1e-6)
+    assert len(lines) == len(dets['bboxes']) > 0
+    assert 0 < len(doc['features']) <= len(lines)
+    from rsvheat_mm.evaluation.functional.submission import \
+        detections_to_polys
+    txt_polys = np.array([line.split()[:8] for line in lines], float)
+    checked = 0
+    for f in doc['features']:
+        box = torch.tensor([f['properties']['bbox_px']], dtype=torch.float64)
+        px = detections_to_polys(dict(bboxes=box)).reshape(4, 2)
+        # the txt line of this detection, to its 0.1 px rounding
+        assert np.abs(txt_polys - px.reshape(1, 8)).max(1).min() <= 0.051
+        if (px < 0).any() or (px[:, 0] > 512).any() or (px[:, 1] > 384).any():
+            continue  # clipped to the scene in the GeoJSON
+        ring = np.array(f['geometry']['coordinates'][0])
+        assert len(ring) == 5 and (ring[0] == ring[-1]).all()
+        np.testing.assert_allclose(ring[:4], pixel_polygon_to_crs(px, tf),
+                                   rtol=0, atol=1e-6)
+        checked += 1
+    assert checked > 0

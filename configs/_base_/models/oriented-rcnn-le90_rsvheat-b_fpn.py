@@ -12,3 +12,26 @@ model = dict(
         img_size=224, drop_path_rate=0.5, out_indices=(0, 1, 2, 3),
         init_cfg=None),
     neck=dict(in_channels=[128, 256, 512, 1024]))
+
+# mmdet's DetInferencer finds the image loader by the exact type name
+# 'LoadImageFromFile' and refuses mmrotate's 'mmdet.LoadImageFromFile'
+# ("LoadImageFromFile is not found in the test pipeline"). Both names resolve
+# to mmcv's one loader (mmrotate registers none), so spell it the plain way.
+train_pipeline = [
+    dict(t, type='LoadImageFromFile')
+    if t['type'] == 'mmdet.LoadImageFromFile' else t
+    for t in _base_.train_pipeline
+]
+val_pipeline = [
+    dict(t, type='LoadImageFromFile')
+    if t['type'] == 'mmdet.LoadImageFromFile' else t
+    for t in _base_.val_pipeline
+]
+test_pipeline = [
+    dict(t, type='LoadImageFromFile')
+    if t['type'] == 'mmdet.LoadImageFromFile' else t
+    for t in _base_.test_pipeline
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
