@@ -6,13 +6,17 @@
 * :mod:`.scene_inference` -- whole-scene inferencers for detection,
   segmentation and change detection, built from (config, checkpoint, device).
 * :mod:`.deployment` -- fixed-size ONNX export and onnxruntime parity.
+* :mod:`.multi_image_inferencer` -- ``MultiImageSegInferencer``, mmseg's
+  inferencer for change-detection, PolSAR and optical + SAR configs
+  (imports mmseg on first use).
 
 Host toolboxes are imported when these functions run, not at import time.
 """
 from .deployment import (CheckpointMismatchError, build_export_model,
                          check_state_dict, export_onnx)
 from .raster_io import (InputSpec, RasterSource, RowStripWriter, check_pair,
-                        open_raster, overview_image, write_geojson)
+                        display_rgb, open_raster, overview_image,
+                        write_geojson)
 from .scene_blending import MaskPolygonizer, RowBlender, window_weight
 from .scene_inference import (ChangeSceneInferencer, DetSceneInferencer,
                               SceneInferencer, SegSceneInferencer,
@@ -34,5 +38,13 @@ __all__ = [
     'DetSceneInferencer', 'build_scene_inferencer', 'detect_task',
     'input_specs', 'run_scenes', 'scene_outputs_complete',
     'CheckpointMismatchError', 'build_export_model', 'check_state_dict',
-    'export_onnx'
+    'export_onnx', 'MultiImageSegInferencer', 'display_rgb'
 ]
+
+
+def __getattr__(name):
+    # imports mmseg, so only when asked for
+    if name == 'MultiImageSegInferencer':
+        from .multi_image_inferencer import MultiImageSegInferencer
+        return MultiImageSegInferencer
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

@@ -103,10 +103,16 @@ class RowBlender:
                                  np.float32)
         else:
             self._out = np.empty((yn - y0, self.width), self.out_dtype)
-        self._next_carry = np.zeros(
-            (self.channels, y0 + self.ph - yn, self.width), np.float32)
-        self._next_carry_w = np.zeros((y0 + self.ph - yn, self.width),
-                                      np.float32)
+        rows = y0 + self.ph - yn
+        if self._carry is not None and self._carry.shape[1] == rows:
+            # one buffer: each column block of the carry is read (rows of
+            # the last window row) before the same block is overwritten
+            # (rows shared with the next), so two would double the memory
+            self._next_carry, self._next_carry_w = self._carry, self._carry_w
+        else:
+            self._next_carry = np.zeros((self.channels, rows, self.width),
+                                        np.float32)
+            self._next_carry_w = np.zeros((rows, self.width), np.float32)
 
     def add(self, logits: np.ndarray) -> List[Tuple[int, np.ndarray]]:
         """Add the next window's logits ``[C, ph, pw]``."""

@@ -267,7 +267,8 @@ class SceneInferencer:
         overview_side: Longest side of the overview PNG. Defaults to 1024.
         cfg_options: Overrides merged into the config. Defaults to None.
         gdal_cache_mb: GDAL block cache while a scene runs, in MiB.
-            Defaults to 64.
+            Defaults to 16 (a 256 px tile row of a 16384 px wide 3-band
+            8-bit scene: each tile is decoded about once).
     """
     task = ''
 
@@ -278,7 +279,7 @@ class SceneInferencer:
                  value_range: Optional[Tuple[float, float]] = None,
                  progress: bool = True, overview_side: int = 1024,
                  cfg_options: Optional[dict] = None,
-                 gdal_cache_mb: int = 64) -> None:
+                 gdal_cache_mb: int = 16) -> None:
         from mmengine.config import Config
         import rsvheat_mm  # noqa: F401  (registers the modules)
         cfg = Config.fromfile(str(config)) if isinstance(
@@ -417,7 +418,7 @@ class SceneInferencer:
         import rasterio
         # GDAL's block cache defaults to 5 % of the RAM and would fill up
         # with the scene's blocks: bound it (memory must not grow with size)
-        with rasterio.Env(GDAL_CACHEMAX=self.gdal_cache_mb):
+        with rasterio.Env(**gdal_cache_env(self.gdal_cache_mb)):
             srcs = self.open_inputs(paths)
             try:
                 info = self._run(srcs, outputs, stem)
@@ -777,6 +778,19 @@ class DetSceneInferencer(SceneInferencer):
                               with_text=False)
         _encode_png(outputs['overview'], vis)
         return dict(detections=len(features))
+
+
+def gdal_cache_env(mb: int) -> Dict[str, int]:
+    """``rasterio.Env`` options bounding GDAL's block cache to ``mb`` MiB.
+
+    rasterio hands an integer ``GDAL_CACHEMAX`` to GDAL as *bytes* (GDAL's
+    own "small numbers are MB" rule applies to strings, which rasterio does
+    not accept): ``GDAL_CACHEMAX=64`` is a 64-byte cache, under which a
+    decimated read of a 2048² tiled scene took 10.9 s instead of 0.05 s.
+    """
+    if mb < 1:
+        raise ValueError(f'gdal_cache_mb={mb}: give at least 1 (MiB)')
+    return dict(GDAL_CACHEMAX=int(mb) * 1024 * 1024)
 
 
 def _num_det_classes(model) -> Optional[int]:

@@ -133,3 +133,17 @@ def test_geojson_crs(tmp_path):
     path = write_geojson(tmp_path / 'x.geojson', [], RCRS.from_string(CRS))
     doc = json.loads(Path(path).read_text())
     assert doc['crs']['properties']['name'].endswith('32650')
+
+
+def test_gdal_cache_bound_is_in_bytes():
+    """rasterio passes an integer GDAL_CACHEMAX as bytes: the bound the
+    inferencers set must be MiB * 2**20, and nonsense is refused."""
+    import rasterio
+    from rasterio.env import getenv
+    from rsvheat_mm.apis.scene_inference import gdal_cache_env
+    env = gdal_cache_env(32)
+    assert env == dict(GDAL_CACHEMAX=32 * 1024 * 1024)
+    with rasterio.Env(**env):
+        assert int(getenv()['GDAL_CACHEMAX']) == 32 * 1024 * 1024
+    with pytest.raises(ValueError, match='at least 1'):
+        gdal_cache_env(0)

@@ -8,7 +8,7 @@ from rsvheat_mm.apis.scene_inference import clip_windows
 from rsvheat_mm.utils.patch.split import compute_windows
 
 GEOMS = [(700, 530, 256, 64), (256, 256, 256, 64), (1000, 300, 200, 150),
-         (100, 90, 256, 64), (513, 260, 128, 100)]
+         (100, 90, 256, 64), (513, 260, 128, 100), (300, 1100, 256, 64)]
 
 
 def _blend(width, height, windows, per_window, channels, ramp):
@@ -105,3 +105,4 @@ def test_polygonizer_joins_regions_across_strips(strip):
     assert sum(g.area for g in geoms) == pytest.approx(mask.sum())
     back = rasterize([(g, 1) for g in geoms], out_shape=mask.shape)
     np.testing.assert_array_equal(back, mask)
+

@@ -25,6 +25,21 @@ def _per_image(value, n: int, name: str) -> list:
     return [value] * n
 
 
+def _in_memory(src) -> bool:
+    return isinstance(src, np.ndarray) or (
+        isinstance(src, (list, tuple)) and
+        any(isinstance(s, np.ndarray) for s in src))
+
+
+def _describe(src, key: str) -> str:
+    """A path as it is; an array as ``key (array HxWxC)``."""
+    if isinstance(src, np.ndarray):
+        return f'{key} (array {"x".join(map(str, src.shape))})'
+    if isinstance(src, (list, tuple)):
+        return '[' + ', '.join(_describe(s, key) for s in src) + ']'
+    return str(src)
+
+
 @register(TRANSFORMS, hosts=('mmseg', ))
 class LoadMultiImageFromFiles(BaseTransform):
     """Load several co-registered images of one sample as a list.
@@ -57,9 +72,26 @@ class LoadMultiImageFromFiles(BaseTransform):
         self.bands = _per_image(bands, n, 'bands')
         self.to_float32 = to_float32
 
+    @staticmethod
+    def _read(src, color_type, bands) -> np.ndarray:
+        """One file, or an array already in memory (taken as it is: the
+        band order and dtype the file would give, ``[H, W]`` or
+        ``[H, W, C]``)."""
+        if isinstance(src, np.ndarray):
+            img = src if src.ndim == 3 else src[..., None]
+            if bands is not None:
+                if max(bands) >= img.shape[-1]:
+                    raise ValueError(
+                        f'bands={tuple(bands)} but the array has '
+                        f'{img.shape[-1]} band(s); give the bands the '
+                        f'config expects or fix bands=')
+                img = img[..., list(bands)]
+            return img
+        return read_raster(src, color_type, bands)
+
     def _load(self, paths, color_type, bands) -> np.ndarray:
         if isinstance(paths, (list, tuple)):
-            parts = [read_raster(p, color_type, None) for p in paths]
+            parts = [self._read(p, color_type, None) for p in paths]
             shapes = {p.shape[:2] for p in parts}
             if len(shapes) > 1:
                 raise ValueError(
@@ -69,21 +101,39 @@ class LoadMultiImageFromFiles(BaseTransform):
             if bands is not None:
                 img = img[..., list(bands)]
             return img
-        return read_raster(paths, color_type, bands)
+        return self._read(paths, color_type, bands)
+
+    def _split_sample(self, results: dict) -> dict:
+        """One sample handed over the way mmseg's ``inference_model`` and
+        inferencers do: ``img_path=(first, second, ...)``, one entry per
+        path key (paths or arrays), the other keys absent."""
+        first, rest = self.path_keys[0], self.path_keys[1:]
+        value = results.get(first)
+        if rest and isinstance(value, (list, tuple)) and \
+                len(value) == len(self.path_keys) and \
+                not any(k in results for k in rest):
+            results = dict(results)
+            results.update(zip(self.path_keys, value))
+        return results
 
     def transform(self, results: dict) -> dict:
+        results = self._split_sample(results)
         imgs, paths = [], []
         for key, ct, bd in zip(self.path_keys, self.color_types, self.bands):
             if key not in results:
                 raise KeyError(
                     f'LoadMultiImageFromFiles: results has no {key!r} (keys: '
                     f'{sorted(results)}). Use a dataset that sets it or fix '
-                    f'path_keys.')
+                    f'path_keys; for inference give one sample as a tuple '
+                    f'of {len(self.path_keys)} ({", ".join(self.path_keys)})'
+                    f', e.g. inference_model(model, [(first, second)]).')
             img = self._load(results[key], ct, bd)
             if self.to_float32:
                 img = img.astype(np.float32)
             imgs.append(img)
-            paths.append(results[key])
+            paths.append(_describe(results[key], key))
+            if _in_memory(results[key]):  # no path to keep as metainfo
+                results[key] = None
         sizes = [im.shape[:2] for im in imgs]
         if len(set(sizes)) > 1:
             desc = '; '.join(f'{p} is {s[0]}x{s[1]}'
@@ -108,7 +158,8 @@ class LoadMultiImageFromFiles(BaseTransform):
 class LoadMappedAnnotations(BaseTransform):
     """Load a label map and translate raw values to class indices.
 
-    Required keys: ``seg_map_path``; optional ``label_value_map`` and
+    Required keys: ``seg_map_path`` (a sample without the key, as given to
+    an inferencer, passes through unchanged); optional ``label_value_map`` and
     ``label_color_map`` (set by the rsvheat_mm datasets),
     ``reduce_zero_label``, ``label_map``.
     Added keys: ``gt_seg_map`` (uint8), ``seg_fields``.
@@ -194,7 +245,17 @@ class LoadMappedAnnotations(BaseTransform):
         return out
 
     def transform(self, results: dict) -> dict:
+        if 'seg_map_path' not in results:
+            # inference on images given by hand (the toolboxes' inferencers
+            # drop only mmseg's own LoadAnnotations): nothing to load. The
+            # datasets always set the key, so training still fails loudly.
+            return results
         path = results['seg_map_path']
+        if path is None:
+            raise ValueError(
+                'LoadMappedAnnotations: seg_map_path is None (no label file '
+                'for this sample). Check the dataset\'s seg_map_path prefix '
+                'and suffix, or drop this step from a label-free pipeline.')
         cmap = self.color_map
         if cmap is None and results.get('label_color_map') is not None:
             cmap = self._parse_colors(results['label_color_map'])
