@@ -1,10 +1,12 @@
 """The toolboxes' own single-image APIs with this plugin's task configs
 (tiny models): mmseg's init_model / inference_model / MMSegInferencer,
-mmdet's init_detector / inference_detector / DetInferencer (DIOR and the
-mmrotate-based DOTA config). Configs whose test pipeline loads several images
-(``LoadMultiImageFromFiles``: change detection, PolSAR, optical + SAR) do not
-work with the toolboxes' inferencers; use
-``rsvheat_mm.apis.build_scene_inferencer`` for those."""
+mmdet's init_detector / inference_detector / DetInferencer (DIOR,
+SAR-Aircraft and the mmrotate-based DOTA and FAIR1M configs), mmpretrain's
+ImageClassificationInferencer (AID). Configs whose test pipeline loads
+several images (``LoadMultiImageFromFiles``: change detection, PolSAR,
+optical + SAR) run with mmseg's init_model / inference_model and with
+``rsvheat_mm.apis.MultiImageSegInferencer`` (mmseg's own inferencer refuses
+them)."""
 import sys
 from pathlib import Path
 
@@ -185,3 +187,48 @@ def test_multi_image_inferencer_refuses_single_image_configs():
     with pytest.raises(ValueError, match='MMSegInferencer'):
         MultiImageSegInferencer(model=tiny_seg_cfg(), weights=None,
                                 device='cpu')
+
+
+CLS_CFG = 'configs/classification/rsvheat-tiny16_linear_1xb16-200it_aid-tr20-64.py'
+
+
+def test_mmpretrain_inferencer_and_get_model(tmp_path):
+    """mmpretrain's ImageClassificationInferencer on the AID classification
+    config (tiny) and on a get_model() model, from a file and an array,
+    with the checkpoint's class names."""
+    import cv2
+    import torch
+    pytest.importorskip('mmpretrain')
+    from mmengine.config import Config
+    from mmpretrain.apis import (ImageClassificationInferencer, get_model,
+                                 inference_model)
+    from scene_helpers import save_checkpoint
+    torch.manual_seed(0)
+    cfg = Config.fromfile(str(REPO / CLS_CFG))
+    model = get_model(cfg, pretrained=False, device='cpu')
+    n = model.head.num_classes
+    classes = [f'scene{i}' for i in range(n)]
+    ckpt = save_checkpoint(model, tmp_path / 'cls.pth', dict(classes=classes))
+    img = np.ascontiguousarray(smooth_scene(96, 120, 3, np.uint8)[..., ::-1])
+    path = tmp_path / 'tile.png'
+    cv2.imwrite(str(path), img)
+    inf = ImageClassificationInferencer(Config.fromfile(str(REPO / CLS_CFG)),
+                                        pretrained=str(ckpt), device='cpu')
+    res = inf(str(path))[0]
+    assert len(res['pred_scores']) == n
+    assert res['pred_scores'].sum() == pytest.approx(1., abs=1e-4)
+    assert res['pred_class'] == classes[res['pred_label']]
+    again = inf(img)[0]  # an array gives the file's scores
+    np.testing.assert_allclose(again['pred_scores'], res['pred_scores'],
+                               rtol=1e-5, atol=1e-6)
+    # get_model + the inferencer on the built model (mmpretrain's
+    # inference_model() resolves only model-zoo names, for any config)
+    direct = get_model(Config.fromfile(str(REPO / CLS_CFG)),
+                       pretrained=str(ckpt), device='cpu')
+    with pytest.raises(NotImplementedError):
+        inference_model(direct, str(path))
+    out = ImageClassificationInferencer(direct, pretrained=False)(
+        str(path))[0]
+    assert out['pred_label'] == res['pred_label']
+    np.testing.assert_allclose(out['pred_scores'], res['pred_scores'],
+                               rtol=1e-5, atol=1e-6)
