@@ -29,7 +29,7 @@ import numpy as np
 from mmengine.dataset import Compose
 from mmseg.apis import MMSegInferencer
 
-from ..datasets.transforms.image_io import read_raster
+from ..datasets.transforms.loading import load_image
 from .raster_io import display_rgb
 
 __all__ = ['MultiImageSegInferencer']
@@ -112,20 +112,12 @@ class MultiImageSegInferencer(MMSegInferencer):
 
     def _first_image(self, sample: dict):
         src = sample[self._path_keys[0]]
-        if isinstance(src, (list, tuple)):  # band files of one image
-            parts = [s if isinstance(s, np.ndarray) else
-                     read_raster(s, 'unchanged') for s in src]
-            img = np.concatenate(
-                [p if p.ndim == 3 else p[..., None] for p in parts], -1)
-            src = src[0]
-        elif isinstance(src, np.ndarray):
-            img = src
-        else:
-            img = read_raster(src, 'unchanged')
-        if isinstance(src, np.ndarray):
+        img = load_image(src, 'unchanged')  # a list: the band files
+        first = src[0] if isinstance(src, (list, tuple)) else src
+        if isinstance(first, np.ndarray):
             name = str(self.num_visualized_imgs).zfill(8) + '_vis.jpg'
         else:
-            name = osp.basename(str(src))
+            name = osp.basename(str(first))
         return display_rgb(img, stretch_uint8=False), name
 
     def visualize(self, inputs: list, preds: List, return_vis: bool = False,

@@ -34,7 +34,8 @@ __all__ = [
     'InputSpec', 'RasterSource', 'open_raster', 'check_pair',
     'RowStripWriter', 'write_geojson', 'pixel_polygon_to_crs',
     'overview_image', 'stretch_to_uint8', 'temp_path', 'commit_temp',
-    'WHOLE_READ_SUFFIXES', 'RASTER_SUFFIXES'
+    'WHOLE_READ_SUFFIXES', 'RASTER_SUFFIXES', 'display_rgb',
+    'gdal_cache_env'
 ]
 
 PathT = Union[str, Path]
@@ -86,6 +87,19 @@ class InputSpec:
     value_range: Optional[Tuple[float, float]] = None
     role: str = 'image'
     extra: Dict = field(default_factory=dict)
+
+
+def gdal_cache_env(mb: int) -> Dict[str, int]:
+    """``rasterio.Env`` options bounding GDAL's block cache to ``mb`` MiB.
+
+    rasterio hands an integer ``GDAL_CACHEMAX`` to GDAL as *bytes* (GDAL's
+    own "small numbers are MB" rule applies to strings, which rasterio does
+    not accept): ``GDAL_CACHEMAX=64`` is a 64-byte cache, under which a
+    decimated read of a 2048² tiled scene took 10.9 s instead of 0.05 s.
+    """
+    if mb < 1:
+        raise ValueError(f'gdal_cache_mb={mb}: give at least 1 (MiB)')
+    return dict(GDAL_CACHEMAX=int(mb) * 1024 * 1024)
 
 
 def stretch_to_uint8(arr: np.ndarray, low: np.ndarray,

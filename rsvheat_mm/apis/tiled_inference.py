@@ -72,15 +72,6 @@ def build_tile_pipeline(cfg):
     return Compose(steps)
 
 
-def _with_scale_factor(item: dict) -> dict:
-    """Give a packed tile ``scale_factor`` (1, 1) when the pipeline has no
-    resize: the detectors rescale their boxes by it and fail without it."""
-    sample = item.get('data_samples')
-    if sample is not None and 'scale_factor' not in sample:
-        sample.set_metainfo(dict(scale_factor=(1., 1.)))
-    return item
-
-
 def crop_window(image: np.ndarray, window: Sequence[int],
                 pad_value: float = 0.) -> np.ndarray:
     """Crop ``[x1, y1, x2, y2]``, padding past the border with ``pad_value``.
@@ -167,9 +158,10 @@ def tiled_inference(model, image: np.ndarray, patch_size: int = 1024,
     model.eval()
     for start in range(0, len(windows), batch_size):
         batch = windows[start:start + batch_size]
-        data = [_with_scale_factor(
-                    pipeline(dict(img=_read_tile(image, win, pad_value),
-                                  img_id=start + i)))
+        # scale_factor (1, 1): a tile is at the image's scale unless a
+        # Resize in the pipeline says otherwise (the detectors rescale by it)
+        data = [pipeline(dict(img=_read_tile(image, win, pad_value),
+                              img_id=start + i, scale_factor=(1., 1.)))
                 for i, win in enumerate(batch)]
         preds = model.test_step(pseudo_collate(data))
         for win, pred in zip(batch, preds):

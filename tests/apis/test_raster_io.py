@@ -140,7 +140,7 @@ def test_gdal_cache_bound_is_in_bytes():
     inferencers set must be MiB * 2**20, and nonsense is refused."""
     import rasterio
     from rasterio.env import getenv
-    from rsvheat_mm.apis.scene_inference import gdal_cache_env
+    from rsvheat_mm.apis.raster_io import gdal_cache_env
     env = gdal_cache_env(32)
     assert env == dict(GDAL_CACHEMAX=32 * 1024 * 1024)
     with rasterio.Env(**env):

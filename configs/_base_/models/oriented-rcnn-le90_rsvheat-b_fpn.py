@@ -17,21 +17,17 @@ model = dict(
 # 'LoadImageFromFile' and refuses mmrotate's 'mmdet.LoadImageFromFile'
 # ("LoadImageFromFile is not found in the test pipeline"). Both names resolve
 # to mmcv's one loader (mmrotate registers none), so spell it the plain way.
-train_pipeline = [
-    dict(t, type='LoadImageFromFile')
-    if t['type'] == 'mmdet.LoadImageFromFile' else t
-    for t in _base_.train_pipeline
-]
-val_pipeline = [
-    dict(t, type='LoadImageFromFile')
-    if t['type'] == 'mmdet.LoadImageFromFile' else t
-    for t in _base_.val_pipeline
-]
-test_pipeline = [
-    dict(t, type='LoadImageFromFile')
-    if t['type'] == 'mmdet.LoadImageFromFile' else t
-    for t in _base_.test_pipeline
-]
+
+
+def _plain_loader(pipeline):
+    return [dict(t, type='LoadImageFromFile')
+            if t['type'] == 'mmdet.LoadImageFromFile' else t
+            for t in pipeline]
+
+
+train_pipeline = _plain_loader(_base_.train_pipeline)
+val_pipeline = _plain_loader(_base_.val_pipeline)
+test_pipeline = _plain_loader(_base_.test_pipeline)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))

@@ -11,7 +11,7 @@ from ...registry import TRANSFORMS, register
 from .image_io import read_label, read_raster
 
 __all__ = ['LoadMultiImageFromFiles', 'LoadMappedAnnotations',
-           'LoadMultiModalImages']
+           'LoadMultiModalImages', 'load_image']
 
 #: bands expected per modality by :class:`LoadMultiModalImages`
 DEFAULT_CHANNELS = dict(opt=3, sar=1)
@@ -38,6 +38,46 @@ def _describe(src, key: str) -> str:
     if isinstance(src, (list, tuple)):
         return '[' + ', '.join(_describe(s, key) for s in src) + ']'
     return str(src)
+
+
+def _read_image(src, color_type: str, bands) -> np.ndarray:
+    """One file, or an array already in memory (taken as it is: the band
+    order and dtype the file would give, ``[H, W]`` or ``[H, W, C]``)."""
+    if isinstance(src, np.ndarray):
+        img = src if src.ndim == 3 else src[..., None]
+        if bands is not None:
+            if max(bands) >= img.shape[-1]:
+                raise ValueError(
+                    f'bands={tuple(bands)} but the array has '
+                    f'{img.shape[-1]} band(s); give the bands the config '
+                    f'expects or fix bands=')
+            img = img[..., list(bands)]
+        return img
+    return read_raster(src, color_type, bands)
+
+
+def load_image(src, color_type: str = 'color', bands=None) -> np.ndarray:
+    """One image of a sample as :class:`LoadMultiImageFromFiles` reads it:
+    a path or an array, or a list of them stacked along channels (the band
+    files of one image, e.g. HH/HV/VH/VV), then ``bands`` kept.
+
+    Raises:
+        ValueError: The band files differ in size, or ``bands`` is out of
+            range; the message names the files.
+    """
+    if isinstance(src, (list, tuple)):
+        parts = [_read_image(p, color_type, None) for p in src]
+        shapes = {p.shape[:2] for p in parts}
+        if len(shapes) > 1:
+            raise ValueError(
+                'Band files of one image differ in size: ' + ', '.join(
+                    f'{_describe(p, "band")} {a.shape[:2]}'
+                    for p, a in zip(src, parts)))
+        img = np.concatenate(parts, axis=-1)
+        if bands is not None:
+            img = img[..., list(bands)]
+        return img
+    return _read_image(src, color_type, bands)
 
 
 @register(TRANSFORMS, hosts=('mmseg', ))
@@ -72,37 +112,6 @@ class LoadMultiImageFromFiles(BaseTransform):
         self.bands = _per_image(bands, n, 'bands')
         self.to_float32 = to_float32
 
-    @staticmethod
-    def _read(src, color_type, bands) -> np.ndarray:
-        """One file, or an array already in memory (taken as it is: the
-        band order and dtype the file would give, ``[H, W]`` or
-        ``[H, W, C]``)."""
-        if isinstance(src, np.ndarray):
-            img = src if src.ndim == 3 else src[..., None]
-            if bands is not None:
-                if max(bands) >= img.shape[-1]:
-                    raise ValueError(
-                        f'bands={tuple(bands)} but the array has '
-                        f'{img.shape[-1]} band(s); give the bands the '
-                        f'config expects or fix bands=')
-                img = img[..., list(bands)]
-            return img
-        return read_raster(src, color_type, bands)
-
-    def _load(self, paths, color_type, bands) -> np.ndarray:
-        if isinstance(paths, (list, tuple)):
-            parts = [self._read(p, color_type, None) for p in paths]
-            shapes = {p.shape[:2] for p in parts}
-            if len(shapes) > 1:
-                raise ValueError(
-                    'Band files of one image differ in size: ' + ', '.join(
-                        f'{p} {a.shape[:2]}' for p, a in zip(paths, parts)))
-            img = np.concatenate(parts, axis=-1)
-            if bands is not None:
-                img = img[..., list(bands)]
-            return img
-        return self._read(paths, color_type, bands)
-
     def _split_sample(self, results: dict) -> dict:
         """One sample handed over the way mmseg's ``inference_model`` and
         inferencers do: ``img_path=(first, second, ...)``, one entry per
@@ -127,7 +136,7 @@ class LoadMultiImageFromFiles(BaseTransform):
                     f'path_keys; for inference give one sample as a tuple '
                     f'of {len(self.path_keys)} ({", ".join(self.path_keys)})'
                     f', e.g. inference_model(model, [(first, second)]).')
-            img = self._load(results[key], ct, bd)
+            img = load_image(results[key], ct, bd)
             if self.to_float32:
                 img = img.astype(np.float32)
             imgs.append(img)
