@@ -489,7 +489,7 @@ class RowStripWriter:
         self._dst.write(data[:n], 1, window=Window(0, self._row, self.width,
                                                    n))
         self._row = until
-        rest = data[n:]
+        rest = data[n:].copy()  # a view would keep all of ``data``
         self._buf = [rest] if len(rest) else []
         self._buf_rows = len(rest)
 

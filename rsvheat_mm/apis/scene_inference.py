@@ -173,6 +173,17 @@ def clip_windows(windows: np.ndarray, width: int,
     return w
 
 
+def _add_counts(counts: np.ndarray, values: np.ndarray,
+                chunk: int = 1 << 20) -> None:
+    """``counts += bincount(values)``, ``chunk`` pixels at a time
+    (``np.bincount`` copies its input as int64: 8 bytes per pixel of a
+    scene-wide strip otherwise)."""
+    flat = values.reshape(-1)
+    for i in range(0, flat.size, chunk):
+        c = np.bincount(flat[i:i + chunk], minlength=len(counts))
+        counts += c[:len(counts)]
+
+
 def _dataset_meta(cfg, model) -> dict:
     """classes / palette: the checkpoint's, else the config dataset's."""
     meta = dict(getattr(model, 'dataset_meta', None) or {})
@@ -473,6 +484,14 @@ class SegSceneInferencer(SceneInferencer):
     def num_classes(self) -> int:
         return int(self.model.decode_head.out_channels)
 
+    def windows_of(self, width: int, height: int) -> np.ndarray:
+        """Evenly spread windows: the rows one window row shares with the
+        next (held as logits across the scene width) stay about ``gap``;
+        the devkit layout's last row can share almost a whole window."""
+        from ..utils.patch.split import compute_windows
+        return compute_windows(width, height, self.patch_size, self.gap,
+                               even=True)
+
     def _build_pipeline(self):
         from mmcv.transforms import Compose
         from mmengine.registry import init_default_scope
@@ -565,8 +584,7 @@ class SegSceneInferencer(SceneInferencer):
 
         def on_strip(row0, rows):
             writer.write_rows(rows)
-            counts[:] += np.bincount(rows.reshape(-1).astype(np.int64),
-                                     minlength=len(counts))[:len(counts)]
+            _add_counts(counts, rows)
         try:
             self.blend_scene(srcs, on_strip)
             writer.close()

@@ -24,13 +24,15 @@ def _blend(width, height, windows, per_window, channels, ramp):
     return out
 
 
+@pytest.mark.parametrize('even', [False, True])
 @pytest.mark.parametrize('width,height,patch,gap', GEOMS)
-def test_blender_is_the_weighted_mean(width, height, patch, gap):
+def test_blender_is_the_weighted_mean(width, height, patch, gap, even):
     """Different logits per window: the strips equal the float64 weighted
-    mean over every window covering a pixel."""
+    mean over every window covering a pixel (devkit layout: overlaps of
+    gap and a larger last one; even layout: overlaps of varying size)."""
     rng = np.random.default_rng(width + height)
-    wins = clip_windows(compute_windows(width, height, patch, gap), width,
-                        height)
+    wins = clip_windows(compute_windows(width, height, patch, gap, even),
+                        width, height)
     ph, pw = wins[0, 3] - wins[0, 1], wins[0, 2] - wins[0, 0]
     logits = [rng.normal(size=(3, ph, pw)).astype(np.float32) for _ in wins]
     out = _blend(width, height, wins, logits, 3, gap)

@@ -5,8 +5,9 @@ generated on disk block by block, then ``SegSceneInferencer`` runs a tiny
 UperNet-RSvHeat (``--embed-dims``, depths 1-1-1-1) over it in a fresh
 process, which reports its peak RSS (``ru_maxrss``), its peak RSS before the
 run (model loaded, one warm-up window) and the time of the run (reading,
-inference, blending, GeoTIFF and overview writing). The table is printed as Markdown
-(and written to ``--out`` as JSON).
+inference, blending, GeoTIFF and overview writing). Each size runs
+``--repeat`` times (fresh processes); the Markdown table gives the medians
+and ranges (all runs go to ``--out`` as JSON).
 
 Example::
 
@@ -89,6 +90,43 @@ def child(args) -> None:
         peak_rss_mib=rss, rss_before_mib=rss0)))
 
 
+def summarize(runs, size: int) -> dict:
+    """Median and range of the runs of one size (fresh processes)."""
+    import statistics
+    mp = size * size / 1e6
+    secs = [r['seconds'] for r in runs]
+    peaks = [r['peak_rss_mib'] for r in runs]
+    return dict(size=size, windows=runs[0]['windows'], runs=runs,
+                seconds=statistics.median(secs),
+                s_per_mp=statistics.median(secs) / mp,
+                s_per_mp_range=(min(secs) / mp, max(secs) / mp),
+                peak_rss_mib=statistics.median(peaks),
+                peak_rss_range=(min(peaks), max(peaks)),
+                rss_before_mib=statistics.median(
+                    r['rss_before_mib'] for r in runs))
+
+
+def format_table(rows) -> str:
+    """Markdown table; the last columns against the first size (targets:
+    peak RSS within 10 %, time per MP within 15 %)."""
+    base, t0 = rows[0]['peak_rss_mib'], rows[0]['s_per_mp']
+    out = ['', '| scene | windows | runs | time (s) | s / MP (range) | '
+           'peak RSS MiB (range) | RSS before run (MiB) | '
+           'peak vs first | s / MP vs first |',
+           '|---|---|---|---|---|---|---|---|---|']
+    for r in rows:
+        lo, hi = r['s_per_mp_range']
+        plo, phi = r['peak_rss_range']
+        out.append(
+            f"| {r['size']}² | {r['windows']} | {len(r['runs'])} | "
+            f"{r['seconds']:.1f} | {r['s_per_mp']:.3f} ({lo:.3f}-{hi:.3f}) "
+            f"| {r['peak_rss_mib']:.0f} ({plo:.0f}-{phi:.0f}) | "
+            f"{r['rss_before_mib']:.0f} | "
+            f"{100 * (r['peak_rss_mib'] / base - 1):+.1f} % | "
+            f"{100 * (r['s_per_mp'] / t0 - 1):+.1f} % |")
+    return '\n'.join(out)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--sizes', type=int, nargs='+',
@@ -99,6 +137,10 @@ def main(argv=None) -> int:
     p.add_argument('--batch', type=int, default=1)
     p.add_argument('--embed-dims', type=int, default=8)
     p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--repeat', type=int, default=3,
+                   help='fresh processes per size; the table gives the '
+                   'median time and peak RSS and their ranges (a 2048 px '
+                   'run takes ~2 s: one run is noise)')
     p.add_argument('--out', default=None, help='JSON file of the results')
     p.add_argument('--child', action='store_true', help=argparse.SUPPRESS)
     p.add_argument('--scene', help=argparse.SUPPRESS)
@@ -119,28 +161,24 @@ def main(argv=None) -> int:
                '--patch', str(args.patch), '--gap', str(args.gap),
                '--batch', str(args.batch), '--embed-dims',
                str(args.embed_dims), '--threads', str(args.threads)]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        line = [ln for ln in proc.stdout.splitlines()
-                if ln.startswith('RESULT ')]
-        if proc.returncode or not line:
-            print(proc.stdout[-2000:], proc.stderr[-4000:])
-            return 1
-        r = json.loads(line[0][7:])
-        r['s_per_mp'] = r['seconds'] / (size * size / 1e6)
+        runs = []
+        for _ in range(max(args.repeat, 1)):
+            proc = subprocess.run(cmd, capture_output=True, text=True)
+            line = [ln for ln in proc.stdout.splitlines()
+                    if ln.startswith('RESULT ')]
+            if proc.returncode or not line:
+                print(proc.stdout[-2000:], proc.stderr[-4000:])
+                return 1
+            runs.append(json.loads(line[0][7:]))
+            print(json.dumps(runs[-1]), flush=True)
+        r = summarize(runs, size)
         rows.append(r)
-        print(json.dumps(r), flush=True)
-    base = rows[0]['peak_rss_mib']
-    print('\n| scene | windows | time (s) | s / MP | peak RSS (MiB) | '
-          'RSS before run (MiB) | peak vs first size |')
-    print('|---|---|---|---|---|---|---|')
-    for r in rows:
-        print(f"| {r['size']}² | {r['windows']} | {r['seconds']:.1f} | "
-              f"{r['s_per_mp']:.3f} | {r['peak_rss_mib']:.0f} | "
-              f"{r['rss_before_mib']:.0f} | "
-              f"{100 * (r['peak_rss_mib'] / base - 1):+.1f} % |")
+    print(format_table(rows))
     if args.out:
-        with open(args.out, 'w') as f:
+        tmp = args.out + '.part'
+        with open(tmp, 'w') as f:
             json.dump(rows, f, indent=1)
+        os.replace(tmp, args.out)
     return 0
 
 

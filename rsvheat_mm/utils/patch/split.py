@@ -113,16 +113,22 @@ def parse_tile_id(name: str) -> Tuple[str, int, int, float]:
     return m.group('stem'), int(m.group('x')), int(m.group('y')), rate
 
 
-def _starts(length: int, patch: int, step: int) -> List[int]:
+def _starts(length: int, patch: int, step: int,
+            even: bool = False) -> List[int]:
     if length <= patch:
         return [0]
+    if even:
+        # as few windows as with ``step``, spread over the length: every
+        # step is floor or ceil of (length - patch) / (n - 1) <= step
+        n = -(-(length - patch) // step) + 1
+        return [round(i * (length - patch) / (n - 1)) for i in range(n)]
     starts = list(range(0, length - patch, step))
     starts.append(length - patch)
     return sorted(set(starts))
 
 
 def compute_windows(width: int, height: int, patch_size: int = 1024,
-                    gap: int = 200) -> np.ndarray:
+                    gap: int = 200, even: bool = False) -> np.ndarray:
     """Windows ``[x1, y1, x2, y2]`` (int64, exclusive ends) covering an image.
 
     Args:
@@ -130,6 +136,11 @@ def compute_windows(width: int, height: int, patch_size: int = 1024,
         height: Image height.
         patch_size: Window side. Defaults to 1024.
         gap: Overlap of neighbouring windows. Defaults to 200.
+        even: Spread the windows evenly (the same number of windows, every
+            overlap ``gap`` or a little more) instead of steps of
+            ``patch_size - gap`` with the last window moved back to the
+            border (the DOTA devkit's split, whose last overlap can be
+            almost a whole window). Defaults to False.
 
     Returns:
         [K, 4] windows, row-major. Windows may extend past the border of
@@ -141,8 +152,8 @@ def compute_windows(width: int, height: int, patch_size: int = 1024,
     if width < 1 or height < 1:
         raise ValueError(f'empty image ({width} x {height})')
     step = patch_size - gap
-    xs, ys = _starts(width, patch_size, step), _starts(height, patch_size,
-                                                       step)
+    xs = _starts(width, patch_size, step, even)
+    ys = _starts(height, patch_size, step, even)
     return np.array([[x, y, x + patch_size, y + patch_size] for y in ys
                      for x in xs], dtype=np.int64)
 

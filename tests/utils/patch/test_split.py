@@ -8,12 +8,14 @@ from rsvheat_mm.utils.patch.split import (clip_polygon, compute_windows,
                                   split_objects, tile_id)
 
 
+@pytest.mark.parametrize('even', [False, True])
 @pytest.mark.parametrize('w,h,patch,gap', [(1024, 1024, 512, 256),
                                            (1300, 700, 512, 100),
                                            (300, 5000, 1024, 200),
-                                           (1024, 1024, 1024, 200)])
-def test_windows_cover_image(w, h, patch, gap):
-    wins = compute_windows(w, h, patch, gap)
+                                           (1024, 1024, 1024, 200),
+                                           (16384, 2000, 512, 128)])
+def test_windows_cover_image(w, h, patch, gap, even):
+    wins = compute_windows(w, h, patch, gap, even=even)
     cover = np.zeros((h, w), bool)
     for x1, y1, x2, y2 in wins:
         assert x2 - x1 == patch and y2 - y1 == patch
@@ -25,6 +27,23 @@ def test_windows_cover_image(w, h, patch, gap):
     # neighbouring starts never step more than patch - gap
     xs = sorted(set(wins[:, 0]))
     assert all(b - a <= patch - gap for a, b in zip(xs, xs[1:]))
+
+
+@pytest.mark.parametrize('length,patch,gap', [(16384, 512, 128),
+                                              (2048, 512, 128), (700, 256, 64),
+                                              (1000, 999, 1), (513, 512, 100)])
+def test_even_windows_spread_the_overlap(length, patch, gap):
+    """Even layout: as many windows as the devkit layout, the same ends, and
+    the devkit's extra last overlap (up to a step) shared by all steps."""
+    dev = compute_windows(length, 64, patch, gap)
+    ev = compute_windows(length, 64, patch, gap, even=True)
+    assert len(ev) == len(dev)
+    xs = sorted(set(ev[:, 0]))
+    assert xs[0] == 0 and xs[-1] == max(length - patch, 0)
+    overlaps = [patch - (b - a) for a, b in zip(xs, xs[1:])]
+    share = -(-(patch - gap) // max(len(xs) - 1, 1)) + 1
+    assert all(gap <= o <= gap + share for o in overlaps)
+    assert max(overlaps, default=gap) <= (gap + 8 if length > 2000 else patch)
 
 
 def test_windows_reject_bad_gap():
