@@ -93,7 +93,14 @@ class RowBlender:
         self._carry = None  # [C, rows, W] logits shared with the next row
         self._carry_w = None  # [rows, W]
         self._pending = None  # (x0, acc [C, ph, n], w [ph, n])
-        self._buf = None  # storage of the carry
+        # one carry storage for every row, sized for the largest overlap of
+        # the grid: each column block of the carry is read (rows of the last
+        # window row) before the same block is overwritten (rows shared with
+        # the next), so two buffers would double the memory
+        most = max((a + self.ph - b for a, b in zip(self.ys, self.ys[1:])),
+                   default=0)
+        self._buf = (np.zeros((channels, most, width), np.float32),
+                     np.zeros((most, width), np.float32))
 
     def _start_row(self, r: int) -> None:
         y0 = self.ys[r]
@@ -105,16 +112,6 @@ class RowBlender:
         else:
             self._out = np.empty((yn - y0, self.width), self.out_dtype)
         rows = y0 + self.ph - yn
-        if self._buf is None:
-            # one buffer for every row: each column block of the carry is
-            # read (rows of the last window row) before the same block is
-            # overwritten (rows shared with the next), so two would double
-            # the memory; sized for the largest overlap of the grid
-            most = max((a + self.ph - b for a, b in zip(self.ys, self.ys[1:])),
-                       default=0)
-            self._buf = (np.zeros((self.channels, most, self.width),
-                                  np.float32),
-                         np.zeros((most, self.width), np.float32))
         self._next_carry = self._buf[0][:, :rows]
         self._next_carry_w = self._buf[1][:rows]
 

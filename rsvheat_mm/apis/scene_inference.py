@@ -282,6 +282,7 @@ class SceneInferencer:
             8-bit scene: each tile is decoded about once).
     """
     task = ''
+    even_windows = False  # compute_windows(even=...): the devkit layout
 
     def __init__(self, config, checkpoint: Optional[str] = None,
                  device: str = 'cpu', patch_size: Optional[int] = None,
@@ -372,7 +373,8 @@ class SceneInferencer:
 
     def windows_of(self, width: int, height: int) -> np.ndarray:
         from ..utils.patch.split import compute_windows
-        return compute_windows(width, height, self.patch_size, self.gap)
+        return compute_windows(width, height, self.patch_size, self.gap,
+                               even=self.even_windows)
 
     # -- outputs ----------------------------------------------------------
     def output_names(self, stem: str) -> Dict[str, str]:
@@ -461,6 +463,10 @@ class SegSceneInferencer(SceneInferencer):
     ``<stem>_overview.png``. See :class:`SceneInferencer` for the arguments.
     """
     task = 'seg'
+    # evenly spread windows: the rows one window row shares with the next
+    # (held as logits across the scene width) stay about ``gap``; the devkit
+    # layout's last row can share almost a whole window
+    even_windows = True
 
     def _init_model(self, cfg, checkpoint, device):
         from mmseg.apis import init_model
@@ -483,14 +489,6 @@ class SegSceneInferencer(SceneInferencer):
     @property
     def num_classes(self) -> int:
         return int(self.model.decode_head.out_channels)
-
-    def windows_of(self, width: int, height: int) -> np.ndarray:
-        """Evenly spread windows: the rows one window row shares with the
-        next (held as logits across the scene width) stay about ``gap``;
-        the devkit layout's last row can share almost a whole window."""
-        from ..utils.patch.split import compute_windows
-        return compute_windows(width, height, self.patch_size, self.gap,
-                               even=True)
 
     def _build_pipeline(self):
         from mmcv.transforms import Compose
