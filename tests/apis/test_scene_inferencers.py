@@ -94,40 +94,55 @@ def test_one_window_equals_whole_image(seg_inf, tmp_path):
     np.testing.assert_allclose(got, logits, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize('seed', [3, 7])
-def test_two_window_scene_against_whole_image(tmp_path, seed):
-    """2 windows of 256 px overlapping by 128 px, logits cross-faded, vs
-    the same model run on the whole 256 x 384 scene, with a tiny model
-    trained 150 iterations (so its logits have real margins; an untrained
-    one flips classes on noise).
-
-    The model is not local: the HCO's DCT spans its whole input and
-    UPerHead pools globally, so a window never sees what the whole image
-    sees and no stitching can make the two equal. Measured here: 99.82 %
-    (seed 3) and 99.88 % (seed 7) agreement, the differences on class
-    boundaries; issue 13's 99.9 % is not reached (see
-    docs/scene_inference.md, "Seams")."""
+@pytest.fixture(scope='module')
+def trained_seg_inf():
+    """The tiny UperNet trained 150 iterations at 256 px, the window size
+    of the two-window test (a user fine-tunes at the crop size the scene
+    windows then use), so its logits have real margins (an untrained one
+    flips classes on noise)."""
     import torch
-    from mmseg.apis import inference_model
     torch.manual_seed(0)
     inf = SegSceneInferencer(tiny_seg_cfg(), None, 'cpu', patch_size=256,
                              gap=128, progress=False)
-    train_tiny_seg(inf.model)
+    train_tiny_seg(inf.model, size=256)
+    return inf
+
+
+@pytest.mark.parametrize('seed', [3, 7])
+def test_two_window_scene_against_whole_image(trained_seg_inf, tmp_path,
+                                              seed):
+    """2 windows of 256 px overlapping by 128 px, logits cross-faded, vs
+    the same model run on the whole 256 x 384 scene.
+
+    The model is not local: the SCE is an absolute position bias resized
+    to the input, the HCO keeps its input's mean (the DC term) and
+    UPerHead pools globally, so a window never sees what the whole image
+    sees and no stitching can make the two equal. Measured here: 99.87 %
+    (seed 3) and 99.92 % (seed 7) agreement, the differences on class
+    boundaries; over five scenes 99.81-99.92 %, so issue 13's 99.9 % is
+    not reached on every scene (see docs/scene_inference.md, "Seams")."""
+    from mmseg.apis import inference_model
+    inf = trained_seg_inf
     arr = smooth_scene(256, 384, 3, np.uint8, seed=seed)
     scene = write_tif(tmp_path / 'two.tif', arr)
     assert len(inf.windows_of(384, 256)) == 2
     man = inf([scene], tmp_path / 'out')
     with rasterio.open(man['outputs']['seg']) as ds:
         cls = ds.read(1)
+    test_cfg = inf.model.test_cfg
     inf.model.test_cfg = ConfigDict(mode='whole')
-    ref = inference_model(inf.model, np.ascontiguousarray(arr[..., ::-1]))
+    try:
+        ref = inference_model(inf.model,
+                              np.ascontiguousarray(arr[..., ::-1]))
+    finally:
+        inf.model.test_cfg = test_cfg
     ref = ref.pred_sem_seg.data[0].numpy()
     # the model learnt the task, and the class map is not trivial
     assert (ref == threshold_labels(arr)).mean() > 0.9
     frac = np.bincount(ref.reshape(-1), minlength=6) / ref.size
     assert (frac > 0.05).sum() >= 3, frac
     agree = (cls == ref).mean()
-    assert agree >= 0.997, agree
+    assert agree >= 0.9975, agree
 
 
 def test_sar_float32_and_polsar_uint16(tmp_path):
