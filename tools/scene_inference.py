@@ -18,6 +18,9 @@ or PNG / JPEG. Outputs per scene (``<stem>`` = the first scene's name):
   transform / CRS), ``<stem>_overview.png``;
 * change detection: ``<stem>_change.tif``, ``<stem>_change.geojson``
   (changed regions), ``<stem>_overview.png``;
+* pixels without data (nodata value, alpha band, mask) get no result
+  (``nodata=255`` in the GeoTIFFs); an RGBA scene into an RGB config drops
+  its alpha band by itself;
 * ``<stem>.scene.json``: the manifest, written last. A rerun skips scenes
   whose manifest and outputs exist and redoes a scene interrupted half way
   (``--overwrite`` redoes all).

@@ -8,7 +8,9 @@ georeference and GDAL can only decode them sequentially.
 
 * :class:`RasterSource` -- one scene: size, bands, dtype, transform, CRS;
   :meth:`RasterSource.read_window` returns ``[h, w, C]`` in the model's
-  channel order and dtype (see :class:`InputSpec`), padded past the border.
+  channel order and dtype (see :class:`InputSpec`), padded past the border;
+  :meth:`RasterSource.read_valid` the file's valid-pixel mask (nodata value,
+  alpha band or internal mask, as GDAL reports it) of a window.
 * :func:`check_pair` -- two scenes of a change pair must share size,
   transform and CRS (no silent resampling).
 * :class:`RowStripWriter` -- a single-band tiled, compressed GeoTIFF written
@@ -170,6 +172,8 @@ class RasterSource:
         self.dtype = arr.dtype
         self.transform = None
         self.crs = None
+        self.alpha_band = None
+        self._mask_flags = None
 
     def _open_rasterio(self) -> None:
         import rasterio
@@ -192,6 +196,34 @@ class RasterSource:
         self.dtype = np.dtype(ds.dtypes[0])
         self.transform = ds.transform
         self.crs = ds.crs
+        from rasterio.enums import ColorInterp, MaskFlags
+        # an RGBA orthophoto's alpha band is a mask, not a model input
+        self.alpha_band = next((i for i, c in enumerate(ds.colorinterp)
+                                if c == ColorInterp.alpha), None)
+        self._mask_flags = list(ds.mask_flag_enums)
+        if self.alpha_band is not None and not self._alpha_is_mask():
+            # GDAL tags band 4 of every 4-band uint8 GeoTIFF it writes as
+            # alpha; an infrared band tagged so is data, not a mask
+            self.alpha_band = None
+            self._mask_flags = [
+                [MaskFlags.all_valid] if MaskFlags.alpha in f else f
+                for f in self._mask_flags]
+
+    def _alpha_is_mask(self, rows: int = 64) -> bool:
+        """Whether the band tagged alpha holds a mask: on ``rows`` rows
+        spread over the scene at least 99 % of its values are 0 or the
+        dtype's maximum and not all are 0."""
+        from rasterio.windows import Window
+        full = (np.iinfo(self.dtype).max
+                if np.issubdtype(self.dtype, np.integer) else 1.)
+        ys = np.linspace(0, self.height - 1, min(rows, self.height))
+        step = max(1, self.width // 1024)
+        vals = np.concatenate([
+            self._ds.read(self.alpha_band + 1,
+                          window=Window(0, int(y), self.width, 1))[0, ::step]
+            for y in ys])
+        binary = (vals == 0) | (vals == full)
+        return bool(binary.mean() >= 0.99 and (vals == full).any())
 
     def close(self) -> None:
         if self._ds is not None:
@@ -208,6 +240,42 @@ class RasterSource:
     def georeferenced(self) -> bool:
         """Whether the scene has a CRS (outputs are then in CRS units)."""
         return self.crs is not None
+
+    @property
+    def has_mask(self) -> bool:
+        """Whether some pixels of the selected bands are invalid: a nodata
+        value, an alpha band or an internal / ``.msk`` mask (GDAL's mask
+        flags). Their outputs are written as nodata."""
+        if self._mask_flags is None:
+            return False
+        from rasterio.enums import MaskFlags
+        return any(list(self._mask_flags[b]) != [MaskFlags.all_valid]
+                   for b in self.bands)
+
+    def read_valid(self, window: Sequence[int]) -> Optional[np.ndarray]:
+        """Valid pixels of window ``[x1, y1, x2, y2]`` (bool ``[h, w]``,
+        False past the border): valid in every selected band. None when
+        the scene has no mask (:attr:`has_mask`)."""
+        if not self.has_mask:
+            return None
+        from rasterio.windows import Window
+        x1, y1, x2, y2 = (int(v) for v in window)
+        cx1, cy1 = max(x1, 0), max(y1, 0)
+        cx2, cy2 = min(x2, self.width), min(y2, self.height)
+        out = np.zeros((y2 - y1, x2 - x1), bool)
+        if cx2 <= cx1 or cy2 <= cy1:
+            return out
+        try:
+            m = self._ds.read_masks([b + 1 for b in self.bands],
+                                    window=Window(cx1, cy1, cx2 - cx1,
+                                                  cy2 - cy1))
+        except Exception as e:  # noqa: BLE001 - re-raised with the file
+            raise ValueError(
+                f'Reading the mask of window x={cx1}..{cx2}, y={cy1}..{cy2} '
+                f'of {self.path} failed ({e}). The file is probably '
+                f'truncated or corrupt: re-download or re-export it.') from e
+        out[cy1 - y1:cy2 - y1, cx1 - x1:cx2 - x1] = (m > 0).all(0)
+        return out
 
     @property
     def shape(self) -> Tuple[int, int, int]:
@@ -234,6 +302,10 @@ class RasterSource:
         elif self._array is not None and spec.channels == 3 and \
                 self.count == 4 and self.dtype == np.uint8:
             bands = [0, 1, 2]  # RGBA PNG: drop alpha, as OpenCV did before
+        elif self.alpha_band is not None and \
+                self.count - 1 == spec.channels:
+            # RGBA GeoTIFF: the colour bands; alpha masks the outputs
+            bands = [b for b in range(self.count) if b != self.alpha_band]
         else:
             hint = ''
             if self.count > spec.channels:
@@ -281,6 +353,9 @@ class RasterSource:
         ov = self.read_overview(self.overview_side, raw=True)
         flat = ov.reshape(-1, ov.shape[-1]).astype(np.float64)
         valid = np.isfinite(flat).all(1)
+        if self.has_mask:  # nodata collars would pull the low end down
+            valid &= self.read_overview(self.overview_side,
+                                        masks=True).reshape(-1)
         flat = flat[valid] if valid.any() else np.zeros((1, ov.shape[-1]))
         if spec.rescale == 'percentile':
             lo, hi = np.percentile(flat, 2, 0), np.percentile(flat, 98, 0)
@@ -329,16 +404,22 @@ class RasterSource:
         out[cy1 - y1:cy2 - y1, cx1 - x1:cx2 - x1] = inner
         return out
 
-    def read_overview(self, max_side: int = 1024,
-                      raw: bool = False) -> np.ndarray:
+    def read_overview(self, max_side: int = 1024, raw: bool = False,
+                      masks: bool = False) -> np.ndarray:
         """The whole scene downsampled to at most ``max_side`` px.
 
         Decimated reads (GDAL overviews when the file has them), so memory is
-        that of the overview. ``raw`` keeps file values, else the model's.
+        that of the overview. ``raw`` keeps file values, else the model's;
+        ``masks`` gives the valid-pixel mask instead (bool ``[h, w]``, all
+        True without :attr:`has_mask`).
         """
         scale = max(self.width, self.height) / float(max_side)
         oh = max(1, int(round(self.height / max(scale, 1.))))
         ow = max(1, int(round(self.width / max(scale, 1.))))
+        if masks:
+            if not self.has_mask:
+                return np.ones((oh, ow), bool)
+            return self._nearest_rows(oh, ow, masks=True)
         if self._array is not None:
             import cv2
             arr = self._array[..., self.bands]
@@ -358,23 +439,25 @@ class RasterSource:
             arr = self._nearest_rows(oh, ow)
         return arr if raw else self._to_model(arr)
 
-    def _nearest_rows(self, oh: int, ow: int) -> np.ndarray:
+    def _nearest_rows(self, oh: int, ow: int,
+                      masks: bool = False) -> np.ndarray:
         """Nearest-neighbour decimation of a file without overviews, one
         needed row at a time. GDAL's own decimated read of a whole scene
         held ~150 MiB more at 16384² (3 bands) and took longer; row by row
         the memory is one row plus GDAL's bounded block cache, and each
-        tile row is decoded once while the cache holds it."""
+        tile row is decoded once while the cache holds it. ``masks``:
+        the valid-pixel mask (bool ``[oh, ow]``) instead of the bands."""
         from rasterio.windows import Window
         ys = np.minimum(((np.arange(oh) + 0.5) * self.height / oh)
                         .astype(np.int64), self.height - 1)
         xs = np.minimum(((np.arange(ow) + 0.5) * self.width / ow)
                         .astype(np.int64), self.width - 1)
         bands = [b + 1 for b in self.bands]
+        read = self._ds.read_masks if masks else self._ds.read
         out = None
         for i, y in enumerate(ys):
             try:
-                row = self._ds.read(bands, window=Window(0, int(y),
-                                                         self.width, 1))
+                row = read(bands, window=Window(0, int(y), self.width, 1))
             except Exception as e:  # noqa: BLE001 - re-raised with the file
                 raise ValueError(
                     f'Reading row {int(y)} of {self.path} failed ({e}). The '
@@ -383,7 +466,7 @@ class RasterSource:
             if out is None:
                 out = np.empty((oh, ow, len(bands)), row.dtype)
             out[i] = row[:, 0, xs].T
-        return out
+        return (out > 0).all(-1) if masks else out
 
 
 def open_raster(path: PathT, spec: Optional[InputSpec] = None) -> \
@@ -441,12 +524,15 @@ class RowStripWriter:
         palette: RGB colour per value (the colour table). Defaults to None.
         block: Tile side. Defaults to 256.
         tags: Metadata tags. Defaults to None.
+        nodata: The nodata value of the file (pixels without a result).
+            Defaults to None (none).
     """
 
     def __init__(self, path: PathT, width: int, height: int,
                  dtype: str = 'uint8', transform=None, crs=None,
                  palette: Optional[Sequence[Sequence[int]]] = None,
-                 block: int = 256, tags: Optional[Dict] = None) -> None:
+                 block: int = 256, tags: Optional[Dict] = None,
+                 nodata: Optional[float] = None) -> None:
         import rasterio
         self.path = str(path)
         self.width, self.height = int(width), int(height)
@@ -458,6 +544,8 @@ class RowStripWriter:
             profile['transform'] = transform
         if crs is not None:
             profile['crs'] = crs
+        if nodata is not None:
+            profile['nodata'] = nodata
         import warnings
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')  # NotGeoreferencedWarning

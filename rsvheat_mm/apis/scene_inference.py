@@ -536,10 +536,61 @@ class SegSceneInferencer(SceneInferencer):
         logit = float(np.log(thr / (1 - thr)))
         return lambda x: (x[0] > logit).astype(np.uint8), np.uint8
 
+    @property
+    def nodata(self) -> int:
+        """Class value of pixels without a result (invalid input pixels):
+        the largest value of the output dtype (255 for uint8, never a
+        class)."""
+        return int(np.iinfo(self._reduce()[1]).max)
+
+    @staticmethod
+    def valid_rows(srcs, row0: int, n: int) -> Optional[np.ndarray]:
+        """Valid pixels of rows ``row0 .. row0 + n`` (valid in every input
+        of the sample), None when no input has a mask."""
+        valid = None
+        for s in srcs:
+            v = s.read_valid((0, row0, s.width, row0 + n))
+            if v is not None:
+                valid = v if valid is None else valid & v
+        return valid
+
+    def _predict_valid(self, srcs, windows) -> List[np.ndarray]:
+        """:meth:`predict_windows`, but a window with no valid pixel (a
+        nodata collar) is not run: its logits are zeros, and its pixels are
+        nodata in the output anyway."""
+        if not any(s.has_mask for s in srcs):
+            return self.predict_windows(srcs, windows)
+        keep = []
+        for win in windows:
+            ok = True
+            for s in srcs:
+                v = s.read_valid(win)
+                ok = ok and (v is None or bool(v.any()))
+            keep.append(ok)
+        run = self.predict_windows(srcs, windows[np.array(keep)]) \
+            if any(keep) else []
+        it = iter(run)
+        self._skipped_windows += keep.count(False)
+        c = max(self.num_classes, 1)
+        return [next(it) if ok else
+                np.zeros((c, w[3] - w[1], w[2] - w[0]), np.float32)
+                for ok, w in zip(keep, windows)]
+
+    def _mask_rows(self, srcs, row0: int, rows: np.ndarray) -> np.ndarray:
+        """``rows`` with invalid input pixels set to :attr:`nodata`."""
+        valid = self.valid_rows(srcs, row0, rows.shape[0])
+        if valid is None:
+            return rows
+        rows = rows.copy()
+        rows[~valid] = self.nodata
+        return rows
+
     def blend_scene(self, srcs, on_strip) -> None:
         """Windowed prediction of a sample, blended; ``on_strip(row0,
-        class_rows)`` gets each finished strip, top to bottom."""
+        class_rows)`` gets each finished strip, top to bottom, with invalid
+        input pixels (nodata, alpha, masks) set to :attr:`nodata`."""
         src = srcs[0]
+        self._skipped_windows = 0
         windows = clip_windows(self.windows_of(src.width, src.height),
                                src.width, src.height)
         reduce, dtype = self._reduce()
@@ -551,9 +602,9 @@ class SegSceneInferencer(SceneInferencer):
         try:
             for start in range(0, len(windows), self.batch_size):
                 batch = windows[start:start + self.batch_size]
-                for logits in self.predict_windows(srcs, batch):
+                for logits in self._predict_valid(srcs, batch):
                     for row0, rows in blender.add(logits):
-                        on_strip(row0, rows)
+                        on_strip(row0, self._mask_rows(srcs, row0, rows))
                     if bar is not None:
                         bar.update(1)
         finally:
@@ -566,23 +617,29 @@ class SegSceneInferencer(SceneInferencer):
     def output_names(self, stem: str) -> Dict[str, str]:
         return dict(seg=f'{stem}_seg.tif', overview=f'{stem}_overview.png')
 
-    def _writer(self, path, src, dtype=None):
+    def _writer(self, path, srcs, dtype=None):
+        src = srcs[0]
         tags = dict(classes=','.join(map(str, self.meta.get('classes', ()))),
                     source=src.path)
         _, out_dtype = self._reduce()
+        masked = any(s.has_mask for s in srcs)
         return RowStripWriter(path, src.width, src.height,
                               np.dtype(dtype or out_dtype).name,
                               src.transform, src.crs,
-                              self._class_palette(), tags=tags)
+                              self._class_palette(), tags=tags,
+                              nodata=self.nodata if masked else None)
 
     def _run(self, srcs, outputs, stem) -> dict:
         src = srcs[0]
-        writer = self._writer(outputs['seg'], src)
+        writer = self._writer(outputs['seg'], srcs)
         counts = np.zeros(max(self.num_classes, 2), np.int64)
+        nodata = [0]
 
         def on_strip(row0, rows):
             writer.write_rows(rows)
-            _add_counts(counts, rows)
+            invalid = rows == self.nodata
+            nodata[0] += int(invalid.sum())
+            _add_counts(counts, rows[~invalid] if nodata[0] else rows)
         try:
             self.blend_scene(srcs, on_strip)
             writer.close()
@@ -593,7 +650,9 @@ class SegSceneInferencer(SceneInferencer):
         classes = list(self.meta.get('classes', ()))
         return dict(pixels_per_class={
             (classes[i] if i < len(classes) else str(i)): int(c)
-            for i, c in enumerate(counts) if c})
+            for i, c in enumerate(counts) if c},
+            nodata_pixels=nodata[0],
+            skipped_windows=self._skipped_windows)
 
     def _overview_base(self, srcs) -> np.ndarray:
         return overview_image(srcs[0], self.overview_side)
@@ -607,6 +666,8 @@ class SegSceneInferencer(SceneInferencer):
         pal = np.array(self._class_palette(), np.uint8)[:, ::-1]  # BGR
         color = pal[np.minimum(cls, len(pal) - 1)]
         vis = (0.5 * base + 0.5 * color).astype(np.uint8)
+        nodata = cls == self.nodata
+        vis[nodata] = base[nodata]  # no result there: the scene as it is
         _encode_png(path, vis)
 
 
@@ -629,7 +690,7 @@ class ChangeSceneInferencer(SegSceneInferencer):
         from shapely.affinity import affine_transform
         from shapely.geometry import mapping
         src = srcs[0]
-        writer = self._writer(outputs['change'], src)
+        writer = self._writer(outputs['change'], srcs)
         poly = MaskPolygonizer(src.width, src.height)
         features = []
         tr = src.transform
@@ -646,8 +707,9 @@ class ChangeSceneInferencer(SegSceneInferencer):
 
         def on_strip(row0, rows):
             writer.write_rows(rows)
-            changed[0] += int((rows > 0).sum())
-            for g in poly.add(row0, (rows > 0).astype(np.uint8)):
+            change = ((rows > 0) & (rows != self.nodata)).astype(np.uint8)
+            changed[0] += int(change.sum())
+            for g in poly.add(row0, change):
                 emit(g)
         try:
             self.blend_scene(srcs, on_strip)
@@ -660,7 +722,8 @@ class ChangeSceneInferencer(SegSceneInferencer):
         write_geojson(outputs['regions'], features, src.crs,
                       extra=dict(name=stem, source=[s.path for s in srcs]))
         self._write_overview(srcs, outputs['change'], outputs['overview'])
-        return dict(changed_pixels=changed[0], regions=len(features))
+        return dict(changed_pixels=changed[0], regions=len(features),
+                    skipped_windows=self._skipped_windows)
 
     def _overview_base(self, srcs) -> np.ndarray:
         return overview_image(srcs[-1], self.overview_side)  # after image
@@ -671,7 +734,8 @@ class ChangeSceneInferencer(SegSceneInferencer):
         base = self._overview_base(srcs)
         oh, ow = base.shape[:2]
         with rasterio.open(class_tif) as ds:
-            mask = (ds.read(1, out_shape=(oh, ow)) > 0).astype(np.uint8)
+            cls = ds.read(1, out_shape=(oh, ow))
+        mask = ((cls > 0) & (cls != self.nodata)).astype(np.uint8)
         vis = base.copy()
         vis[mask > 0] = (0.4 * vis[mask > 0] +
                          0.6 * np.array([0, 0, 255])).astype(np.uint8)
@@ -692,6 +756,9 @@ class _DetSource:
     def read_window(self, window, pad_value=0.):
         arr = self.src.read_window(window, pad_value)
         return arr[..., 0] if arr.shape[-1] == 1 else arr
+
+    def read_valid(self, window):
+        return self.src.read_valid(window)
 
 
 class DetSceneInferencer(SceneInferencer):
@@ -760,6 +827,9 @@ class DetSceneInferencer(SceneInferencer):
         from .tiled_inference import draw_detections, format_detections
         src = srcs[0]
         dets = self.detect(src)
+        dropped = 0
+        if src.has_mask:  # objects centred on nodata are no objects
+            dets, dropped = _drop_invalid_centres(dets, src)
         classes = self.classes
         lines = format_detections(dets, classes)
         with open(temp_path(outputs['txt']), 'w') as f:
@@ -793,7 +863,29 @@ class DetSceneInferencer(SceneInferencer):
                               self.meta.get('palette'), thickness=1,
                               with_text=False)
         _encode_png(outputs['overview'], vis)
-        return dict(detections=len(features))
+        return dict(detections=len(features), dropped_on_nodata=dropped)
+
+
+def _drop_invalid_centres(dets: Dict, src: RasterSource) -> Tuple[Dict, int]:
+    """Detections whose box centre is a valid pixel of ``src``, and how
+    many were dropped."""
+    import torch
+    from ..utils.patch.merge import to_tensor
+    boxes = to_tensor(dets['bboxes']).numpy()
+    if not len(boxes):
+        return dets, 0
+    if boxes.shape[-1] == 5:  # (cx, cy, w, h, angle)
+        cx, cy = boxes[:, 0], boxes[:, 1]
+    else:
+        cx = (boxes[:, 0] + boxes[:, 2]) / 2
+        cy = (boxes[:, 1] + boxes[:, 3]) / 2
+    xs = np.clip(np.floor(cx).astype(int), 0, src.width - 1)
+    ys = np.clip(np.floor(cy).astype(int), 0, src.height - 1)
+    keep = np.array([bool(src.read_valid((x, y, x + 1, y + 1))[0, 0])
+                     for x, y in zip(xs, ys)])
+    idx = torch.from_numpy(np.nonzero(keep)[0])
+    out = {k: to_tensor(v)[idx] for k, v in dets.items()}
+    return out, int((~keep).sum())
 
 
 def _num_det_classes(model) -> Optional[int]:

@@ -130,7 +130,9 @@ def tiled_inference(model, image: np.ndarray, patch_size: int = 1024,
         image: [H, W, C] BGR (or [H, W] for 1-channel models), any size;
             or a window reader with ``shape`` and ``read_window(window,
             pad_value)`` (e.g. :class:`~rsvheat_mm.apis.raster_io.RasterSource`
-            giving the model's channels), read tile by tile.
+            giving the model's channels), read tile by tile; a reader's
+            ``read_valid(window)`` (bool mask or None), if it has one,
+            skips tiles without a valid pixel.
         patch_size: Tile side. Defaults to 1024.
         gap: Tile overlap. Defaults to 200 (objects up to ``gap`` px are
             seen whole in some tile).
@@ -153,6 +155,15 @@ def tiled_inference(model, image: np.ndarray, patch_size: int = 1024,
         pipeline = build_tile_pipeline(model.cfg)
     h, w = image.shape[:2]
     windows = compute_windows(w, h, patch_size, gap)
+    valid_of = getattr(image, 'read_valid', None)
+    if valid_of is not None:  # tiles without a valid pixel are not run
+        keep = []
+        for win in windows:
+            v = valid_of(win)
+            keep.append(v is None or bool(v.any()))
+        # all nodata: one tile still runs, so the result has its usual
+        # box format (its objects lie on nodata; callers drop them)
+        windows = windows[np.array(keep, bool)] if any(keep) else windows[:1]
     bar = ProgressBar(len(windows)) if progress else None
     tiles = []
     model.eval()

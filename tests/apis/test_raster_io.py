@@ -147,3 +147,84 @@ def test_gdal_cache_bound_is_in_bytes():
         assert int(getenv()['GDAL_CACHEMAX']) == 32 * 1024 * 1024
     with pytest.raises(ValueError, match='at least 1'):
         gdal_cache_env(0)
+
+
+def _rgba_tif(path, rgb, alpha):
+    """An RGBA GeoTIFF (the 4th band tagged alpha), as orthophoto tools
+    export it."""
+    from rasterio.enums import ColorInterp
+    arr = np.concatenate([rgb, alpha[..., None]], -1)
+    write_tif(path, arr)
+    with rasterio.open(str(path), 'r+') as ds:
+        ds.colorinterp = [ColorInterp.red, ColorInterp.green,
+                          ColorInterp.blue, ColorInterp.alpha]
+    return Path(path)
+
+
+def test_alpha_band_and_nodata_masks(tmp_path):
+    """An RGBA GeoTIFF into a 3-channel model: the alpha band is dropped
+    without --bands and becomes the valid mask; a nodata value masks its
+    pixels; a scene without either has no mask."""
+    rgb = smooth_scene(70, 90, 3, np.uint8, seed=2)
+    alpha = np.full((70, 90), 255, np.uint8)
+    alpha[:, :25] = 0
+    alpha[60:, 50:] = 0
+    path = _rgba_tif(tmp_path / 'rgba.tif', rgb, alpha)
+    with RasterSource(path, InputSpec(channels=3)) as src:
+        assert src.bands == [0, 1, 2] and src.has_mask
+        np.testing.assert_array_equal(src.read_window([0, 0, 90, 70]), rgb)
+        win = [10, 50, 100, 80]  # past the border: invalid there
+        ref = np.zeros((30, 90), bool)
+        ref[:20, :80] = alpha[50:70, 10:90] > 0
+        np.testing.assert_array_equal(src.read_valid(win), ref)
+        assert not src.read_valid([0, 0, 25, 70]).any()
+    # with a 4-channel model the alpha band is data: no silent drop
+    with RasterSource(path, InputSpec(channels=4)) as src:
+        assert src.bands == [0, 1, 2, 3]
+    arr = smooth_scene(64, 80, 2, np.uint16, scale=10000.) + 1
+    arr[:10] = 0
+    path = write_tif(tmp_path / 'nd.tif', arr)
+    with rasterio.open(str(path), 'r+') as ds:
+        ds.nodata = 0
+    with RasterSource(path) as src:
+        assert src.has_mask
+        np.testing.assert_array_equal(src.read_valid([0, 0, 80, 64]),
+                                      (arr != 0).all(-1))
+        np.testing.assert_array_equal(
+            src.read_overview(40, masks=True),
+            (arr != 0).all(-1)[1::2, 1::2])
+    with RasterSource(write_tif(tmp_path / 'plain.tif', arr)) as src:
+        assert not src.has_mask and src.read_valid([0, 0, 8, 8]) is None
+
+
+def test_stretch_ignores_nodata(tmp_path):
+    """A uint16 scene with a nodata collar: the percentile stretch is that
+    of the valid pixels (the collar does not pull the low end to 0)."""
+    arr = (smooth_scene(80, 100, 3, np.uint16, scale=3000.) + 5000)
+    arr[:, :40] = 0
+    path = write_tif(tmp_path / 'collar.tif', arr)
+    with rasterio.open(str(path), 'r+') as ds:
+        ds.nodata = 0
+    spec = InputSpec(channels=3, bands=[0, 1, 2], uint8=True,
+                     rescale='percentile')
+    with RasterSource(path, spec) as src:
+        lo, hi = src._stats
+        valid = arr[:, 40:].reshape(-1, 3).astype(np.float64)
+        np.testing.assert_allclose(lo, np.percentile(valid, 2, 0), rtol=1e-6)
+        np.testing.assert_allclose(hi, np.percentile(valid, 98, 0),
+                                   rtol=1e-6)
+
+
+def test_band_tagged_alpha_that_is_data(tmp_path):
+    """GDAL tags band 4 of any 4-band uint8 GeoTIFF as alpha; an infrared
+    band so tagged is data: no mask, no silent drop (a 3-channel model
+    asks for --bands)."""
+    arr = smooth_scene(60, 70, 4, np.uint8, seed=5)
+    arr[:20, :, 3] = 0            # dark water in the infrared band
+    path = write_tif(tmp_path / 'rgbn.tif', arr)
+    with rasterio.open(str(path)) as ds:
+        assert ds.colorinterp[3].name == 'alpha'  # GDAL's default tag
+    with RasterSource(path) as src:
+        assert src.alpha_band is None and not src.has_mask
+    with pytest.raises(ValueError, match=r'rgbn\.tif has 4 band.*--bands'):
+        RasterSource(path, InputSpec(channels=3))

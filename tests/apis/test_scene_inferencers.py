@@ -69,6 +69,43 @@ def test_seg_4band_uint16_scene(seg_inf, tmp_path):
         'crs'] == 'EPSG:32650'
 
 
+def test_rgba_scene_with_nodata_collar(seg_inf, tmp_path):
+    """An RGBA GeoTIFF (alpha 0 on a collar, as orthophoto tools export a
+    footprint) into the RGB config without --bands: alpha dropped, the
+    class GeoTIFF has nodata 255 on the collar and, elsewhere, the classes
+    of the same scene without a mask; windows wholly on the collar are
+    not run."""
+    from rasterio.enums import ColorInterp
+    rgb = smooth_scene(150, 230, 3, np.uint8, seed=4)
+    alpha = np.full((150, 230), 255, np.uint8)
+    alpha[:, :130] = 0
+    alpha[120:, 200:] = 0
+    scene = write_tif(tmp_path / 'rgba.tif',
+                      np.concatenate([rgb, alpha[..., None]], -1))
+    with rasterio.open(str(scene), 'r+') as ds:
+        ds.colorinterp = [ColorInterp.red, ColorInterp.green,
+                          ColorInterp.blue, ColorInterp.alpha]
+    plain = write_tif(tmp_path / 'rgb.tif', rgb)
+    man = seg_inf([scene], tmp_path / 'out')
+    ref = seg_inf([plain], tmp_path / 'out')
+    with rasterio.open(man['outputs']['seg']) as ds:
+        cls = ds.read(1)
+        assert ds.nodata == 255
+    assert _georef(man['outputs']['seg']) == _georef(scene)
+    with rasterio.open(ref['outputs']['seg']) as ds:
+        full = ds.read(1)
+        assert ds.nodata is None
+    valid = alpha > 0
+    assert (cls[~valid] == 255).all()
+    np.testing.assert_array_equal(cls[valid], full[valid])
+    assert man['nodata_pixels'] == int((~valid).sum())
+    assert sum(man['pixels_per_class'].values()) == int(valid.sum())
+    assert man['skipped_windows'] > 0
+    import cv2
+    ov = cv2.imread(str(man['outputs']['overview']))
+    assert ov.shape[:2] == (150, 230)
+
+
 def test_one_window_equals_whole_image(seg_inf, tmp_path):
     """A scene that fits one window: windowed inference equals mmseg's own
     inference_model on the whole image (logits and class map)."""
@@ -188,6 +225,24 @@ def _pair(tmp_path, h=100, w=130):
     return pa, pb, a, b
 
 
+def _run_pointwise(inf, pair, out):
+    """Run ``inf`` with its model replaced by the pointwise rule
+    ``|B - A| > 40`` (change logit ``mean |B - A| - 40``)."""
+    def pointwise(srcs, windows):
+        res = []
+        for win in windows:
+            wa, wb = (s.read_window(win).astype(np.float32) for s in srcs)
+            d = np.abs(wb - wa).mean(-1) - 40.
+            res.append(np.stack([np.zeros_like(d), d]))
+        return res
+    real = inf.predict_windows
+    inf.predict_windows = pointwise
+    try:
+        return inf(pair, out)
+    finally:
+        inf.predict_windows = real
+
+
 def test_cd_pair_outputs(cd_inf, tmp_path):
     """Change mask GeoTIFF + GeoJSON regions: georeference of the input,
     polygons inside the scene bounds (CRS units) and rasterising back to the
@@ -196,20 +251,7 @@ def test_cd_pair_outputs(cd_inf, tmp_path):
     from rasterio.features import rasterize
     from shapely.geometry import shape
     pa, pb, a, b = _pair(tmp_path)
-
-    def pointwise(srcs, windows):
-        out = []
-        for win in windows:
-            wa, wb = (s.read_window(win).astype(np.float32) for s in srcs)
-            d = np.abs(wb - wa).mean(-1) - 40.
-            out.append(np.stack([np.zeros_like(d), d]))
-        return out
-    real = cd_inf.predict_windows
-    cd_inf.predict_windows = pointwise
-    try:
-        man = cd_inf([pa, pb], tmp_path / 'out')
-    finally:
-        cd_inf.predict_windows = real
+    man = _run_pointwise(cd_inf, [pa, pb], tmp_path / 'out')
     tif, gj = man['outputs']['change'], man['outputs']['regions']
     assert _georef(tif) == _georef(pa)
     with rasterio.open(tif) as ds:
@@ -233,6 +275,37 @@ def test_cd_pair_outputs(cd_inf, tmp_path):
     man = cd_inf([pa, pb], tmp_path / 'out2')
     assert _georef(man['outputs']['change']) == _georef(pa)
     assert Path(man['outputs']['overview']).is_file()
+
+
+def test_cd_nodata_in_one_scene(cd_inf, tmp_path):
+    """The after scene has a nodata strip over one of the changes: those
+    pixels are nodata (255) in the change GeoTIFF and no region is
+    reported there; the before scene has no mask."""
+    pa, _, a, b = _pair(tmp_path)
+    b = b.copy()
+    b[:, :70] = 0                 # nodata strip over two of the changes
+    b[60:95, 90:125] = 250        # (0 would be nodata too)
+    pb = write_tif(tmp_path / 'B' / 'p.tif', b)
+    with rasterio.open(str(pb), 'r+') as ds:
+        ds.nodata = 0
+    valid = (b != 0).all(-1)
+    man = _run_pointwise(cd_inf, [pa, pb], tmp_path / 'out')
+    with rasterio.open(man['outputs']['change']) as ds:
+        mask = ds.read(1)
+        assert ds.nodata == 255
+    expect = (np.abs(b.astype(np.float32) - a).mean(-1) > 40).astype(
+        np.uint8)
+    expect[~valid] = 255
+    np.testing.assert_array_equal(mask, expect)
+    assert man['changed_pixels'] == int((expect == 1).sum()) > 0
+    doc = json.loads(Path(man['outputs']['regions']).read_text())
+    from rasterio.features import rasterize
+    from shapely.geometry import shape
+    with rasterio.open(man['outputs']['change']) as ds:
+        back = rasterize([(shape(f['geometry']), 1)
+                          for f in doc['features']], out_shape=mask.shape,
+                         transform=ds.transform)
+    np.testing.assert_array_equal(back, (expect == 1).astype(np.uint8))
 
 
 def test_cd_errors_name_file_and_fix(cd_inf, tmp_path):

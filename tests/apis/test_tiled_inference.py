@@ -228,3 +228,56 @@ def test_huge_image_tool_refuses_silent_uint16_conversion(tmp_path):
     huge_image_inference.main(args + ['--bands', '0,1,2', '--rescale',
                                       'percentile'])
     assert (tmp_path / 'out' / 'ms.txt').is_file()
+
+
+class MaskedReader:
+    """An image with a valid-pixel mask, read as the scene inferencer's
+    sources are (``read_window`` / ``read_valid``)."""
+
+    def __init__(self, image, valid):
+        self.image, self.valid, self.shape = image, valid, image.shape
+
+    def read_window(self, win, pad_value=0.):
+        return crop_window(self.image, win, pad_value)
+
+    def read_valid(self, win):
+        return crop_window(self.valid[..., None].astype(np.uint8), win,
+                           0)[..., 0] > 0
+
+
+def test_tiles_without_valid_pixels_are_not_run(tmp_path):
+    """A scene whose left part is nodata: tiles there are not run; the
+    scene inferencer then drops objects centred on nodata."""
+    from rsvheat_mm.apis.raster_io import RasterSource
+    from rsvheat_mm.apis.scene_inference import _drop_invalid_centres
+    h, w = 700, 1300
+    image = np.zeros((h, w, 3), np.uint8)
+    valid = np.zeros((h, w), bool)
+    valid[:, 800:] = True
+    stub = EverywhereDetector(image, 512, 128, True)
+    calls = []
+    real = stub.test_step
+    stub.test_step = lambda data: calls.append(len(data['inputs'])) or \
+        real(data)
+    dets = tiled_inference(stub, MaskedReader(image, valid), patch_size=512,
+                           gap=128, score_thr=0., iou_thr=0.5,
+                           progress=False)
+    wins = compute_windows(w, h, 512, 128)
+    with_valid = [win for win in wins if win[2] > 800]
+    assert 0 < len(with_valid) < len(wins)
+    assert sum(calls) == len(with_valid)
+    # the same mask as a nodata GeoTIFF: centres on nodata are dropped
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from scene_helpers import write_tif
+    import rasterio
+    arr = np.where(valid[..., None], 100, 0).astype(np.uint8)
+    path = write_tif(tmp_path / 'nd.tif', np.repeat(arr, 3, -1))
+    with rasterio.open(str(path), 'r+') as ds:
+        ds.nodata = 0
+    with RasterSource(path) as src:
+        kept, dropped = _drop_invalid_centres(dets, src)
+    cx = dets['bboxes'][:, 0]
+    assert dropped == int((cx < 800).sum()) > 0
+    assert len(kept['scores']) == len(dets['scores']) - dropped
+    assert (kept['bboxes'][:, 0] >= 800).all()
+    assert len(kept['labels']) == len(kept['bboxes'])
