@@ -139,6 +139,8 @@ class RasterSource:
         self.spec = spec
         self._ds = None
         self._array = None
+        self._gcp_transformer = None
+        self.gcps = None  # ground control points when it has only those
         if not osp.isfile(self.path):
             raise FileNotFoundError(
                 f'Scene file not found: {self.path}. Check the path (and '
@@ -196,6 +198,11 @@ class RasterSource:
         self.dtype = np.dtype(ds.dtypes[0])
         self.transform = ds.transform
         self.crs = ds.crs
+        gcps, gcp_crs = ds.gcps
+        if ds.crs is None and gcps and gcp_crs is not None:
+            # georeferenced by ground control points only (e.g. Sentinel-1
+            # GRD, other SAR products): outputs carry the same GCPs
+            self.gcps, self.crs = list(gcps), gcp_crs
         from rasterio.enums import ColorInterp, MaskFlags
         # an RGBA orthophoto's alpha band is a mask, not a model input
         self.alpha_band = next((i for i, c in enumerate(ds.colorinterp)
@@ -229,6 +236,24 @@ class RasterSource:
         if self._ds is not None:
             self._ds.close()
             self._ds = None
+        if self._gcp_transformer is not None:
+            self._gcp_transformer.close()
+            self._gcp_transformer = None
+
+    def pixel_to_crs(self, xy: np.ndarray) -> np.ndarray:
+        """Pixel ``[K, 2]`` (x = column, y = row, pixel corners) to the
+        scene's CRS: its affine, or GDAL's GCP transformer (as ``gdalwarp``
+        uses it) for a scene georeferenced by GCPs only; pixels when it has
+        neither."""
+        if self.gcps is None:
+            return pixel_polygon_to_crs(xy, self.transform)
+        from rasterio.transform import GCPTransformer
+        xy = np.asarray(xy, np.float64).reshape(-1, 2)
+        if self._gcp_transformer is None:
+            self._gcp_transformer = GCPTransformer(self.gcps)
+        xs, ys = self._gcp_transformer.xy(xy[:, 1], xy[:, 0], offset='ul')
+        return np.stack([np.asarray(xs, np.float64),
+                         np.asarray(ys, np.float64)], 1)
 
     def __enter__(self):
         return self
@@ -493,12 +518,23 @@ def check_pair(a: RasterSource, b: RasterSource) -> None:
                         f'{tuple(b.transform)[:6]}')
     if a.crs != b.crs:
         problems.append(f'CRS {a.crs} vs {b.crs}')
+    if (a.gcps is None) != (b.gcps is None) or (
+            a.gcps is not None and not _same_gcps(a.gcps, b.gcps)):
+        problems.append('different ground control points')
     if problems:
         raise ValueError(
             f'Change pair {a.path} and {b.path} is not on one pixel grid ('
             + '; '.join(problems) + '). Nothing is resampled silently: '
             'co-register the pair first, e.g. `gdalwarp -te <A bounds> -tr '
             '<A resolution> -t_srs <A CRS> B.tif B_on_A.tif`.')
+
+
+def _same_gcps(a: Sequence, b: Sequence) -> bool:
+    if len(a) != len(b):
+        return False
+    key = np.array([[g.row, g.col, g.x, g.y] for g in a], np.float64)
+    return np.allclose(key, [[g.row, g.col, g.x, g.y] for g in b],
+                       rtol=0, atol=1e-9)
 
 
 def _palette_colormap(palette: Sequence[Sequence[int]]) -> Dict[int, tuple]:
@@ -526,13 +562,16 @@ class RowStripWriter:
         tags: Metadata tags. Defaults to None.
         nodata: The nodata value of the file (pixels without a result).
             Defaults to None (none).
+        gcps: Ground control points (in ``crs``) instead of ``transform``,
+            for a scene georeferenced by GCPs. Defaults to None.
     """
 
     def __init__(self, path: PathT, width: int, height: int,
                  dtype: str = 'uint8', transform=None, crs=None,
                  palette: Optional[Sequence[Sequence[int]]] = None,
                  block: int = 256, tags: Optional[Dict] = None,
-                 nodata: Optional[float] = None) -> None:
+                 nodata: Optional[float] = None,
+                 gcps: Optional[Sequence] = None) -> None:
         import rasterio
         self.path = str(path)
         self.width, self.height = int(width), int(height)
@@ -540,10 +579,13 @@ class RowStripWriter:
         profile = dict(driver='GTiff', width=self.width, height=self.height,
                        count=1, dtype=dtype, compress='deflate',
                        tiled=True, blockxsize=block, blockysize=block)
-        if transform is not None:
-            profile['transform'] = transform
-        if crs is not None:
-            profile['crs'] = crs
+        if gcps:
+            profile.update(gcps=list(gcps), crs=crs)
+        else:
+            if transform is not None:
+                profile['transform'] = transform
+            if crs is not None:
+                profile['crs'] = crs
         if nodata is not None:
             profile['nodata'] = nodata
         import warnings

@@ -41,7 +41,7 @@ import numpy as np
 
 from .raster_io import (InputSpec, RasterSource, RowStripWriter, check_pair,
                         commit_temp, gdal_cache_env, overview_image,
-                        pixel_polygon_to_crs, temp_path, write_geojson)
+                        temp_path, write_geojson)
 from .scene_blending import MaskPolygonizer, RowBlender
 from .tiled_inference import _pipeline_cfg, _type_name
 
@@ -444,6 +444,8 @@ class SceneInferencer:
                    width=srcs[0].width, height=srcs[0].height,
                    crs=(None if srcs[0].crs is None
                         else srcs[0].crs.to_string()),
+                   georeference=('gcps' if srcs[0].gcps else
+                                 'transform' if srcs[0].crs else None),
                    seconds=round(time.time() - start, 3), **info)
         man.update(extra_manifest or {})
         with open(temp_path(man_path), 'w') as f:
@@ -627,7 +629,8 @@ class SegSceneInferencer(SceneInferencer):
                               np.dtype(dtype or out_dtype).name,
                               src.transform, src.crs,
                               self._class_palette(), tags=tags,
-                              nodata=self.nodata if masked else None)
+                              nodata=self.nodata if masked else None,
+                              gcps=src.gcps)
 
     def _run(self, srcs, outputs, stem) -> dict:
         src = srcs[0]
@@ -687,18 +690,21 @@ class ChangeSceneInferencer(SegSceneInferencer):
                     overview=f'{stem}_overview.png')
 
     def _run(self, srcs, outputs, stem) -> dict:
-        from shapely.affinity import affine_transform
         from shapely.geometry import mapping
+        from shapely.ops import transform as map_coords
         src = srcs[0]
         writer = self._writer(outputs['change'], srcs)
         poly = MaskPolygonizer(src.width, src.height)
         features = []
-        tr = src.transform
-        mat = None if tr is None else [tr.a, tr.b, tr.d, tr.e, tr.c, tr.f]
         changed = [0]
 
+        def to_crs(x, y):
+            xy = src.pixel_to_crs(np.stack([np.asarray(x, np.float64),
+                                            np.asarray(y, np.float64)], 1))
+            return xy[:, 0], xy[:, 1]
+
         def emit(geom):
-            g = geom if mat is None else affine_transform(geom, mat)
+            g = map_coords(to_crs, geom)
             features.append(dict(
                 type='Feature', geometry=mapping(g),
                 properties=dict(id=len(features), class_name='changed',
@@ -845,7 +851,7 @@ class DetSceneInferencer(SceneInferencer):
                                    (0, 0, src.width, src.height))
             if len(clipped) < 3:
                 continue
-            ring = pixel_polygon_to_crs(clipped, src.transform).tolist()
+            ring = src.pixel_to_crs(clipped).tolist()
             ring.append(ring[0])
             features.append(dict(
                 type='Feature', geometry=dict(type='Polygon',

@@ -228,3 +228,37 @@ def test_band_tagged_alpha_that_is_data(tmp_path):
         assert src.alpha_band is None and not src.has_mask
     with pytest.raises(ValueError, match=r'rgbn\.tif has 4 band.*--bands'):
         RasterSource(path, InputSpec(channels=3))
+
+
+def test_gcp_georeference(tmp_path):
+    """A scene georeferenced by GCPs only: its CRS is the GCPs' one,
+    pixel_to_crs follows GDAL's GCP transformer (here exactly the affine
+    the GCPs sample), the class writer copies the GCPs, and a pair with
+    other GCPs is refused."""
+    from scene_helpers import gcp_affine, gcp_grid, write_gcp_tif
+    arr = smooth_scene(120, 150, 3, np.uint8)
+    path = write_gcp_tif(tmp_path / 'gcp.tif', arr)
+    src = RasterSource(path)
+    assert src.crs.to_epsg() == 32650 and len(src.gcps) > 4
+    pts = np.random.default_rng(0).uniform(0, 120, (20, 2))
+    np.testing.assert_allclose(src.pixel_to_crs(pts),
+                               pixel_polygon_to_crs(pts, gcp_affine()),
+                               rtol=0, atol=1e-6)
+    out = tmp_path / 'cls.tif'
+    w = RowStripWriter(out, 150, 120, crs=src.crs, gcps=src.gcps)
+    w.write_rows(np.zeros((120, 150), np.uint8))
+    w.close()
+    with rasterio.open(str(out)) as ds:
+        got, crs = ds.gcps
+        assert crs.to_epsg() == 32650 and ds.crs is None
+        assert [(g.row, g.col, g.x, g.y) for g in got] == \
+            [(g.row, g.col, g.x, g.y) for g in src.gcps]
+    other = tmp_path / 'other.tif'
+    import rasterio as rio
+    with rio.open(str(other), 'w', driver='GTiff', width=150, height=120,
+                  count=3, dtype='uint8', crs=CRS,
+                  gcps=gcp_grid(150, 120, step=40)) as dst:
+        dst.write(np.moveaxis(arr, -1, 0))
+    with pytest.raises(ValueError, match='ground control points'):
+        check_pair(src, RasterSource(other))
+    src.close()

@@ -16,9 +16,10 @@ from rsvheat_mm.apis import (ChangeSceneInferencer,  # noqa: E402
                              build_scene_inferencer)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from scene_helpers import (CD_CFG, POLSAR_CFG, geotransform,  # noqa: E402
-                           smooth_scene, threshold_labels, tiny_det_cfg,
-                           tiny_seg_cfg, train_tiny_seg, write_tif)
+from scene_helpers import (CD_CFG, POLSAR_CFG, gcp_affine,  # noqa: E402
+                           geotransform, smooth_scene, threshold_labels,
+                           tiny_det_cfg, tiny_seg_cfg, train_tiny_seg,
+                           write_gcp_tif, write_tif)
 
 DEFAULT_SCOPE = 'mmseg'
 
@@ -308,6 +309,35 @@ def test_cd_nodata_in_one_scene(cd_inf, tmp_path):
     np.testing.assert_array_equal(back, (expect == 1).astype(np.uint8))
 
 
+def test_gcp_georeferenced_scenes(seg_inf, cd_inf, tmp_path):
+    """Scenes georeferenced by GCPs only (SAR products): the class GeoTIFF
+    carries the same GCPs and CRS, the change regions are in the CRS
+    through those GCPs (they rasterise back onto the mask with the affine
+    the GCPs sample)."""
+    from rasterio.features import rasterize
+    from shapely.geometry import shape
+    _, _, a, b = _pair(tmp_path)
+    man = seg_inf([write_gcp_tif(tmp_path / 's.tif', a)], tmp_path / 'o1')
+    with rasterio.open(man['outputs']['seg']) as ds:
+        gcps, crs = ds.gcps
+        assert crs.to_epsg() == 32650 and len(gcps) > 4
+    assert man['georeference'] == 'gcps' and man['crs'] == 'EPSG:32650'
+    (tmp_path / 'GA').mkdir()
+    (tmp_path / 'GB').mkdir()
+    pa = write_gcp_tif(tmp_path / 'GA' / 'p.tif', a)
+    pb = write_gcp_tif(tmp_path / 'GB' / 'p.tif', b)
+    man = _run_pointwise(cd_inf, [pa, pb], tmp_path / 'o2')
+    with rasterio.open(man['outputs']['change']) as ds:
+        mask = ds.read(1)
+        assert ds.gcps[1].to_epsg() == 32650
+    doc = json.loads(Path(man['outputs']['regions']).read_text())
+    assert doc['crs']['properties']['name'].endswith('32650')
+    back = rasterize([(shape(f['geometry']), 1) for f in doc['features']],
+                     out_shape=mask.shape, transform=gcp_affine())
+    assert mask.sum() > 0
+    np.testing.assert_array_equal(back, mask)
+
+
 def test_cd_errors_name_file_and_fix(cd_inf, tmp_path):
     pa, pb, a, b = _pair(tmp_path)
     shifted = write_tif(tmp_path / 'shifted.tif', b,
@@ -355,3 +385,18 @@ def test_detection_scene_geojson(tmp_path):
             (ring[:, 1] <= bt + 1e-6).all()
         assert f['properties']['class_name'] in inf.classes
     assert Path(man['outputs']['overview']).is_file()
+    # the same scene georeferenced by GCPs: the same objects, their
+    # polygons through the GCPs (here the affine they sample)
+    from rsvheat_mm.apis.raster_io import pixel_polygon_to_crs
+    gcp = write_gcp_tif(tmp_path / 'det_gcp.tif',
+                        smooth_scene(300, 420, 3, np.uint8, seed=5))
+    man2 = inf([gcp], tmp_path / 'out_gcp')
+    doc2 = json.loads(Path(man2['outputs']['geojson']).read_text())
+    assert len(doc2['features']) == len(doc['features'])
+    inv = ~geotransform()
+    for f, g in zip(doc['features'], doc2['features']):
+        ring = np.array(f['geometry']['coordinates'][0])
+        px = np.stack(inv @ (ring[:, 0], ring[:, 1]), 1)
+        np.testing.assert_allclose(
+            np.array(g['geometry']['coordinates'][0]),
+            pixel_polygon_to_crs(px, gcp_affine()), rtol=0, atol=1e-4)
