@@ -37,7 +37,7 @@ __all__ = [
     'RowStripWriter', 'write_geojson', 'pixel_polygon_to_crs',
     'overview_image', 'stretch_to_uint8', 'temp_path', 'commit_temp',
     'WHOLE_READ_SUFFIXES', 'RASTER_SUFFIXES', 'display_rgb',
-    'gdal_cache_env'
+    'gdal_cache_env', 'overview_factors'
 ]
 
 PathT = Union[str, Path]
@@ -542,6 +542,16 @@ def _palette_colormap(palette: Sequence[Sequence[int]]) -> Dict[int, tuple]:
             for i, c in enumerate(palette)}
 
 
+def overview_factors(width: int, height: int, block: int = 256) -> List[int]:
+    """Overview factors 2, 4, ... while the level's longer side is at
+    least ``block`` px (none for a raster of one block or less)."""
+    out, f = [], 2
+    while max(width, height) / f >= block:
+        out.append(f)
+        f *= 2
+    return out
+
+
 class RowStripWriter:
     """Single-band GeoTIFF written top to bottom in row strips.
 
@@ -564,6 +574,10 @@ class RowStripWriter:
             Defaults to None (none).
         gcps: Ground control points (in ``crs``) instead of ``transform``,
             for a scene georeferenced by GCPs. Defaults to None.
+        overviews: Build internal overviews (factors 2, 4, ... down to
+            about one block; ``mode`` resampling, the right one for class
+            indices) when the file is complete, so GIS viewers and the
+            overview PNG read a 20k² result quickly. Defaults to True.
     """
 
     def __init__(self, path: PathT, width: int, height: int,
@@ -571,9 +585,11 @@ class RowStripWriter:
                  palette: Optional[Sequence[Sequence[int]]] = None,
                  block: int = 256, tags: Optional[Dict] = None,
                  nodata: Optional[float] = None,
-                 gcps: Optional[Sequence] = None) -> None:
+                 gcps: Optional[Sequence] = None,
+                 overviews: bool = True) -> None:
         import rasterio
         self.path = str(path)
+        self.overviews = overviews
         self.width, self.height = int(width), int(height)
         self.block = block
         profile = dict(driver='GTiff', width=self.width, height=self.height,
@@ -631,6 +647,11 @@ class RowStripWriter:
                                f'of {self.height} rows written')
         if self._buf_rows:
             self._flush(self.height)
+        factors = overview_factors(self.width, self.height, self.block)
+        if self.overviews and factors:
+            from rasterio.enums import Resampling
+            self._dst.build_overviews(factors, Resampling.mode)
+            self._dst.update_tags(ns='rio_overview', resampling='mode')
         self._dst.close()
         return commit_temp(self.path)
 

@@ -118,6 +118,22 @@ def test_row_strip_writer(tmp_path):
         assert ds.transform == geotransform() and ds.crs.to_epsg() == 32650
         assert ds.profile['tiled'] and ds.profile['compress'] == 'deflate'
         assert ds.colormap(1)[3][:3] == pal[3]
+        # internal overviews by mode: a level-2 pixel is the most common
+        # class of its 2 x 2 block (ties: one of the tied classes)
+        assert ds.overviews(1) == [2] and \
+            ds.tags(ns='rio_overview')['resampling'] == 'mode'
+        from rasterio.enums import Resampling
+        ov = ds.read(1, out_shape=(350, 265), resampling=Resampling.mode)
+    blocks = cls[:700, :530].reshape(350, 2, 265, 2).transpose(0, 2, 1, 3)
+    counts = np.stack([(blocks == k).sum((2, 3)) for k in range(6)], -1)
+    hit = np.take_along_axis(counts, ov[..., None].astype(int), -1)[..., 0]
+    assert (hit == counts.max(-1)).all()
+    big = tmp_path / 'big.tif'
+    w = RowStripWriter(big, 2100, 1100)
+    w.write_rows(np.zeros((1100, 2100), np.uint8))
+    w.close()
+    with rasterio.open(big) as ds:
+        assert ds.overviews(1) == [2, 4, 8]
     w = RowStripWriter(tmp_path / 'half.tif', 530, 700)
     w.write_rows(cls[:100])
     with pytest.raises(RuntimeError, match='100 of 700'):
