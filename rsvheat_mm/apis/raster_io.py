@@ -124,7 +124,14 @@ class RasterSource:
         spec: What the model expects (:class:`InputSpec`). Defaults to
             None (all bands, file dtype, file order).
         overview_side: Longest side of the overview read that gives the
-            ``'percentile'`` / ``'minmax'`` statistics. Defaults to 1024.
+            ``'percentile'`` / ``'minmax'`` statistics (valid pixels only).
+            Defaults to 1024.
+
+    Invalid pixels (a nodata value, an alpha band, an internal mask) are
+    reported by :meth:`read_valid`; an alpha band is dropped from the
+    model's bands when the model wants one band fewer. A scene
+    georeferenced by GCPs only keeps them (:attr:`gcps`,
+    :meth:`pixel_to_crs`).
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
@@ -176,6 +183,7 @@ class RasterSource:
         self.crs = None
         self.alpha_band = None
         self._mask_flags = None
+        self._floating = False
 
     def _open_rasterio(self) -> None:
         import rasterio
@@ -196,6 +204,10 @@ class RasterSource:
                 f'Scene {self.path} mixes band dtypes {sorted(dtypes)}; '
                 f'convert it to one dtype (gdal_translate -ot ...).')
         self.dtype = np.dtype(ds.dtypes[0])
+        # NaN / inf in a float scene (SAR products often mark no data so,
+        # without a nodata tag) are invalid pixels: one would make a whole
+        # window's logits NaN through the global heat transform
+        self._floating = bool(np.issubdtype(self.dtype, np.floating))
         self.transform = ds.transform
         self.crs = ds.crs
         gcps, gcp_crs = ds.gcps
@@ -225,10 +237,16 @@ class RasterSource:
                 if np.issubdtype(self.dtype, np.integer) else 1.)
         ys = np.linspace(0, self.height - 1, min(rows, self.height))
         step = max(1, self.width // 1024)
-        vals = np.concatenate([
-            self._ds.read(self.alpha_band + 1,
-                          window=Window(0, int(y), self.width, 1))[0, ::step]
-            for y in ys])
+        try:
+            vals = np.concatenate([
+                self._ds.read(self.alpha_band + 1,
+                              window=Window(0, int(y), self.width, 1))[
+                                  0, ::step] for y in ys])
+        except Exception as e:  # noqa: BLE001 - re-raised with the file
+            raise ValueError(
+                f'Reading the alpha band of {self.path} failed ({e}). The '
+                f'file is probably truncated or corrupt: re-download or '
+                f're-export it.') from e
         binary = (vals == 0) | (vals == full)
         return bool(binary.mean() >= 0.99 and (vals == full).any())
 
@@ -268,9 +286,14 @@ class RasterSource:
 
     @property
     def has_mask(self) -> bool:
-        """Whether some pixels of the selected bands are invalid: a nodata
-        value, an alpha band or an internal / ``.msk`` mask (GDAL's mask
-        flags). Their outputs are written as nodata."""
+        """Whether some pixels of the selected bands may be invalid: a
+        nodata value, an alpha band or an internal / ``.msk`` mask (GDAL's
+        mask flags), or a float scene (NaN / inf). Their outputs are
+        written as nodata."""
+        return self._floating or self._flags_mask
+
+    @property
+    def _flags_mask(self) -> bool:
         if self._mask_flags is None:
             return False
         from rasterio.enums import MaskFlags
@@ -290,16 +313,22 @@ class RasterSource:
         out = np.zeros((y2 - y1, x2 - x1), bool)
         if cx2 <= cx1 or cy2 <= cy1:
             return out
-        try:
-            m = self._ds.read_masks([b + 1 for b in self.bands],
-                                    window=Window(cx1, cy1, cx2 - cx1,
-                                                  cy2 - cy1))
-        except Exception as e:  # noqa: BLE001 - re-raised with the file
-            raise ValueError(
-                f'Reading the mask of window x={cx1}..{cx2}, y={cy1}..{cy2} '
-                f'of {self.path} failed ({e}). The file is probably '
-                f'truncated or corrupt: re-download or re-export it.') from e
-        out[cy1 - y1:cy2 - y1, cx1 - x1:cx2 - x1] = (m > 0).all(0)
+        valid = np.ones((cy2 - cy1, cx2 - cx1), bool)
+        if self._flags_mask:
+            try:
+                m = self._ds.read_masks([b + 1 for b in self.bands],
+                                        window=Window(cx1, cy1, cx2 - cx1,
+                                                      cy2 - cy1))
+            except Exception as e:  # noqa: BLE001 - re-raised with the file
+                raise ValueError(
+                    f'Reading the mask of window x={cx1}..{cx2}, '
+                    f'y={cy1}..{cy2} of {self.path} failed ({e}). The file '
+                    f'is probably truncated or corrupt: re-download or '
+                    f're-export it.') from e
+            valid &= (m > 0).all(0)
+        if self._floating:
+            valid &= np.isfinite(self._read_raw(cx1, cy1, cx2, cy2)).all(-1)
+        out[cy1 - y1:cy2 - y1, cx1 - x1:cx2 - x1] = valid
         return out
 
     @property
@@ -377,8 +406,8 @@ class RasterSource:
             return np.full(n, lo, np.float32), np.full(n, hi, np.float32)
         ov = self.read_overview(self.overview_side, raw=True)
         flat = ov.reshape(-1, ov.shape[-1]).astype(np.float64)
-        valid = np.isfinite(flat).all(1)
-        if self.has_mask:  # nodata collars would pull the low end down
+        valid = np.isfinite(flat).all(1)  # NaN / inf of a float scene
+        if self._flags_mask:  # nodata collars would pull the low end down
             valid &= self.read_overview(self.overview_side,
                                         masks=True).reshape(-1)
         flat = flat[valid] if valid.any() else np.zeros((1, ov.shape[-1]))
@@ -415,13 +444,24 @@ class RasterSource:
                     pad_value: float = 0.) -> np.ndarray:
         """Window ``[x1, y1, x2, y2]`` as ``[h, w, C]`` for the model.
 
-        Pixels past the scene border are ``pad_value``. Channel order and
-        dtype follow the :class:`InputSpec` (BGR / 8-bit stretch).
+        Pixels past the scene border, and NaN / inf pixels of a float
+        scene, are ``pad_value``. Channel order and dtype follow the
+        :class:`InputSpec` (BGR / 8-bit stretch).
         """
         x1, y1, x2, y2 = (int(v) for v in window)
         cx1, cy1 = max(x1, 0), max(y1, 0)
         cx2, cy2 = min(x2, self.width), min(y2, self.height)
-        inner = self._to_model(self._read_raw(cx1, cy1, cx2, cy2))
+        raw = self._read_raw(cx1, cy1, cx2, cy2)
+        bad = None
+        if self._floating:
+            bad = ~np.isfinite(raw).all(-1)
+            if bad.any():  # NaN / inf pixels read as padding
+                raw = np.where(bad[..., None], 0, raw).astype(raw.dtype)
+            else:
+                bad = None
+        inner = self._to_model(raw)
+        if bad is not None:
+            inner[bad] = pad_value
         if (cx1, cy1, cx2, cy2) == (x1, y1, x2, y2):
             return np.ascontiguousarray(inner)
         out = np.full((y2 - y1, x2 - x1, inner.shape[2]), pad_value,
@@ -478,20 +518,33 @@ class RasterSource:
         xs = np.minimum(((np.arange(ow) + 0.5) * self.width / ow)
                         .astype(np.int64), self.width - 1)
         bands = [b + 1 for b in self.bands]
-        read = self._ds.read_masks if masks else self._ds.read
-        out = None
-        for i, y in enumerate(ys):
+
+        def read(fn, y):
             try:
-                row = read(bands, window=Window(0, int(y), self.width, 1))
+                return fn(bands, window=Window(0, int(y), self.width, 1))
             except Exception as e:  # noqa: BLE001 - re-raised with the file
                 raise ValueError(
                     f'Reading row {int(y)} of {self.path} failed ({e}). The '
                     f'file is probably truncated or corrupt: re-download or '
                     f're-export it.') from e
+
+        if masks:  # GDAL's mask flags, and finite values of a float scene
+            out = np.ones((oh, ow), bool)
+            for i, y in enumerate(ys):
+                if self._flags_mask:
+                    out[i] &= (read(self._ds.read_masks, y)[:, 0, xs] > 0
+                               ).all(0)
+                if self._floating:
+                    out[i] &= np.isfinite(read(self._ds.read, y)[:, 0, xs]
+                                          ).all(0)
+            return out
+        out = None
+        for i, y in enumerate(ys):
+            row = read(self._ds.read, y)
             if out is None:
                 out = np.empty((oh, ow, len(bands)), row.dtype)
             out[i] = row[:, 0, xs].T
-        return (out > 0).all(-1) if masks else out
+        return out
 
 
 def open_raster(path: PathT, spec: Optional[InputSpec] = None) -> \

@@ -278,3 +278,42 @@ def test_gcp_georeference(tmp_path):
     with pytest.raises(ValueError, match='ground control points'):
         check_pair(src, RasterSource(other))
     src.close()
+
+
+def test_float_scene_nan_and_inf_are_invalid(tmp_path):
+    """A float32 SAR scene with NaN / inf and no nodata tag (as SAR
+    toolboxes export a footprint): those pixels are invalid, read as the
+    pad value (a NaN would spread over a whole window through the global
+    heat transform), and left out of the stretch statistics."""
+    rng = np.random.default_rng(1)
+    arr = rng.gamma(1., 100., (90, 120, 2)).astype(np.float32)
+    arr[:, :30, 0] = np.nan          # collar
+    arr[50:60, 70:80, 1] = np.inf    # a block in one band only
+    path = write_tif(tmp_path / 'sar_nan.tif', arr)
+    with rasterio.open(str(path)) as ds:
+        assert ds.nodata is None
+    bad = ~np.isfinite(arr).all(-1)
+    with RasterSource(path) as src:
+        assert src.has_mask
+        np.testing.assert_array_equal(src.read_valid([0, 0, 120, 90]), ~bad)
+        v = src.read_valid([100, 40, 140, 70])  # past the border: False
+        np.testing.assert_array_equal(v[:, :20], ~bad[40:70, 100:120])
+        assert not v[:, 20:].any()
+        got = src.read_window([20, 45, 90, 90], pad_value=-3)
+        assert np.isfinite(got).all()
+        sub = arr[45:90, 20:90]
+        np.testing.assert_array_equal(got[bad[45:90, 20:90]], -3)
+        np.testing.assert_array_equal(got[~bad[45:90, 20:90]],
+                                      sub[~bad[45:90, 20:90]])
+        assert src.read_overview(60, masks=True).mean() < 0.8
+    spec = InputSpec(channels=2, uint8=True, rescale='minmax')
+    with RasterSource(path, spec) as src:
+        lo, hi = src._stats
+        ok = arr[~bad]
+        np.testing.assert_allclose(lo, ok.min(0), rtol=1e-6)
+        np.testing.assert_allclose(hi, ok.max(0), rtol=1e-6)
+        got = src.read_window([0, 0, 120, 90])
+        assert got.dtype == np.uint8 and (got[bad] == 0).all()
+    plain = write_tif(tmp_path / 'sar.tif', np.nan_to_num(arr, posinf=0.))
+    with RasterSource(plain) as src:  # a finite float scene: all valid
+        assert src.read_valid([0, 0, 120, 90]).all()

@@ -205,6 +205,39 @@ def test_sar_float32_and_polsar_uint16(tmp_path):
         inf4([sar], tmp_path / 'out4')
 
 
+def test_sar_scene_with_nan_footprint(tmp_path):
+    """A float32 SAR scene whose footprint edge is NaN without a nodata tag
+    (SAR toolboxes export it so): nodata 255 there, and elsewhere the
+    classes of the scene with 0 in its place (the backbone refuses NaN
+    input, so before this the scene stopped at its first window)."""
+    import torch
+    torch.manual_seed(1)
+    cfg = tiny_seg_cfg(POLSAR_CFG, channels=1)
+    cfg.model.data_preprocessor.update(mean=[0.], std=[1.])
+    inf = SegSceneInferencer(cfg, None, 'cpu', patch_size=64, gap=16,
+                             progress=False)
+    sar = np.random.default_rng(2).gamma(1., 200., (90, 150, 1))
+    sar = sar.astype(np.float32)
+    bad = np.zeros((90, 150), bool)
+    bad[:, :25] = True
+    bad[70:, 120:] = True
+    sar[bad] = 0.
+    filled = write_tif(tmp_path / 'filled.tif', sar)
+    sar[bad] = np.nan
+    scene = write_tif(tmp_path / 'nan.tif', sar)
+    man = inf([scene], tmp_path / 'out')
+    ref = inf([filled], tmp_path / 'ref')
+    with rasterio.open(man['outputs']['seg']) as ds:
+        cls = ds.read(1)
+        assert ds.nodata == 255
+    with rasterio.open(ref['outputs']['seg']) as ds:
+        full = ds.read(1)
+    assert (cls[bad] == 255).all()
+    np.testing.assert_array_equal(cls[~bad], full[~bad])
+    assert len(np.unique(full[~bad])) > 1
+    assert man['nodata_pixels'] == int(bad.sum())
+
+
 @pytest.fixture(scope='module')
 def cd_inf():
     import torch
