@@ -331,6 +331,21 @@ class RasterSource:
         out[cy1 - y1:cy2 - y1, cx1 - x1:cx2 - x1] = valid
         return out
 
+    def strip_cache_mb(self, rows: int) -> int:
+        """GDAL block cache (MiB) that keeps the strips of ``rows`` scene
+        rows of a file stored in strips (untiled, GDAL's default layout):
+        windows read left to right then decode each strip once per window
+        row instead of once per window (20x faster reads of a 16384 px
+        wide LZW scene). 0 for a tiled file or an image read whole."""
+        if self._ds is None:
+            return 0
+        bh, bw = self._ds.block_shapes[0]
+        if bw < self.width:
+            return 0
+        nbytes = (rows + 2 * bh) * self.width * self.count * \
+            self.dtype.itemsize
+        return int(np.ceil(1.25 * nbytes / 2**20))
+
     @property
     def shape(self) -> Tuple[int, int, int]:
         """``(height, width, channels fed to the model)``."""

@@ -279,10 +279,13 @@ class SceneInferencer:
         cfg_options: Overrides merged into the config. Defaults to None.
         gdal_cache_mb: GDAL block cache while a scene runs, in MiB.
             Defaults to 16 (a 256 px tile row of a 16384 px wide 3-band
-            8-bit scene: each tile is decoded about once).
+            8-bit scene: each tile is decoded about once). A file stored
+            in strips gets what a window row of its strips takes, up to
+            :attr:`max_strip_cache_mb` (1024; :meth:`cache_mb_for`).
     """
     task = ''
     even_windows = False  # compute_windows(even=...): the devkit layout
+    max_strip_cache_mb = 1024  # see cache_mb_for
 
     def __init__(self, config, checkpoint: Optional[str] = None,
                  device: str = 'cpu', patch_size: Optional[int] = None,
@@ -434,7 +437,9 @@ class SceneInferencer:
         with rasterio.Env(**gdal_cache_env(self.gdal_cache_mb)):
             srcs = self.open_inputs(paths)
             try:
-                info = self._run(srcs, outputs, stem)
+                cache_mb = self.cache_mb_for(srcs)
+                with rasterio.Env(**gdal_cache_env(cache_mb)):
+                    info = self._run(srcs, outputs, stem)
             finally:
                 for s in srcs:
                     s.close()
@@ -446,6 +451,7 @@ class SceneInferencer:
                         else srcs[0].crs.to_string()),
                    georeference=('gcps' if srcs[0].gcps else
                                  'transform' if srcs[0].crs else None),
+                   gdal_cache_mb=cache_mb,
                    seconds=round(time.time() - start, 3), **info)
         man.update(extra_manifest or {})
         with open(temp_path(man_path), 'w') as f:
@@ -453,6 +459,27 @@ class SceneInferencer:
         commit_temp(man_path)
         man['skipped'] = False
         return man
+
+    def cache_mb_for(self, srcs) -> int:
+        """GDAL block cache for a sample: :attr:`gdal_cache_mb`, raised to
+        hold a window row of the strips of inputs stored in strips (see
+        :meth:`RasterSource.strip_cache_mb`) up to
+        :attr:`max_strip_cache_mb`; above that a warning names the file
+        and how to tile it."""
+        need = sum(s.strip_cache_mb(self.patch_size) for s in srcs)
+        if need > self.max_strip_cache_mb:
+            import warnings
+            names = ', '.join(s.path for s in srcs
+                              if s.strip_cache_mb(self.patch_size))
+            warnings.warn(
+                f'{names}: stored in strips; a window row of them needs '
+                f'{need} MiB of GDAL block cache, more than '
+                f'max_strip_cache_mb={self.max_strip_cache_mb}, so every '
+                f'window decodes its strips again (slow reads). Tile the '
+                f'file once: gdal_translate -co TILED=YES -co '
+                f'COMPRESS=DEFLATE in.tif out.tif', stacklevel=2)
+            return self.gdal_cache_mb
+        return max(self.gdal_cache_mb, need)
 
     def _run(self, srcs, outputs, stem) -> dict:
         raise NotImplementedError

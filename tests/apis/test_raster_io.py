@@ -317,3 +317,20 @@ def test_float_scene_nan_and_inf_are_invalid(tmp_path):
     plain = write_tif(tmp_path / 'sar.tif', np.nan_to_num(arr, posinf=0.))
     with RasterSource(plain) as src:  # a finite float scene: all valid
         assert src.read_valid([0, 0, 120, 90]).all()
+
+
+def test_strip_cache_holds_a_window_row(tmp_path):
+    """A file stored in strips (GDAL's default, untiled) asks for a block
+    cache that holds the strips of a window row (each strip then decoded
+    once per window row, not once per window); a tiled file asks for
+    nothing more."""
+    arr = smooth_scene(40, 3000, 4, np.uint16, scale=3000.)
+    strip = write_tif(tmp_path / 'strip.tif', arr, tiled=False)
+    tiled = write_tif(tmp_path / 'tiled.tif', arr)
+    with RasterSource(strip) as src:
+        assert src._ds.block_shapes[0][1] == 3000
+        row = 3000 * 4 * 2  # bytes of one scene row, all bands
+        assert 512 * row <= src.strip_cache_mb(512) * 2**20 < 2 * 512 * row
+        assert src.strip_cache_mb(1024) > src.strip_cache_mb(512)
+    with RasterSource(tiled) as src:
+        assert src.strip_cache_mb(512) == 0

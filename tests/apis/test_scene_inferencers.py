@@ -14,6 +14,7 @@ from mmengine.config import ConfigDict  # noqa: E402
 from rsvheat_mm.apis import (ChangeSceneInferencer,  # noqa: E402
                              DetSceneInferencer, SegSceneInferencer,
                              build_scene_inferencer)
+from rsvheat_mm.apis.raster_io import RasterSource  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scene_helpers import (CD_CFG, POLSAR_CFG, gcp_affine,  # noqa: E402
@@ -105,6 +106,36 @@ def test_rgba_scene_with_nodata_collar(seg_inf, tmp_path):
     import cv2
     ov = cv2.imread(str(man['outputs']['overview']))
     assert ov.shape[:2] == (150, 230)
+
+
+def test_scene_stored_in_strips(seg_inf, tmp_path):
+    """An untiled (strip) GeoTIFF gives the classes of the tiled one, with
+    the GDAL cache raised for a window row of strips; over
+    max_strip_cache_mb it keeps the bound and warns how to tile it."""
+    arr = smooth_scene(60, 4500, 3, np.uint8, seed=6)  # 64 px rows: 2 MiB
+    strip = write_tif(tmp_path / 'strip.tif', arr, tiled=False)
+    tiled = write_tif(tmp_path / 'tiled.tif', arr)
+    ref = seg_inf([tiled], tmp_path / 'ref')
+    assert ref['gdal_cache_mb'] == seg_inf.gdal_cache_mb
+    with rasterio.open(ref['outputs']['seg']) as ds:
+        full = ds.read(1)
+    inf = SegSceneInferencer(seg_inf.cfg, None, 'cpu', patch_size=64,
+                             gap=16, progress=False, gdal_cache_mb=1)
+    inf.model = seg_inf.model
+    for cap in (1024, 0):
+        inf.max_strip_cache_mb = cap
+        if cap:
+            man = inf([strip], tmp_path / 'out')
+            with rasterio.Env():
+                with RasterSource(strip) as src:
+                    need = src.strip_cache_mb(64)
+            assert man['gdal_cache_mb'] == need == 2
+        else:
+            with pytest.warns(UserWarning, match=r'strip\.tif.*TILED=YES'):
+                man = inf([strip], tmp_path / 'out', skip_complete=False)
+            assert man['gdal_cache_mb'] == 1
+        with rasterio.open(man['outputs']['seg']) as ds:
+            np.testing.assert_array_equal(ds.read(1), full)
 
 
 def test_one_window_equals_whole_image(seg_inf, tmp_path):
