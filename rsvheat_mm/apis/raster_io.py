@@ -662,7 +662,10 @@ class RowStripWriter:
         self.block = block
         profile = dict(driver='GTiff', width=self.width, height=self.height,
                        count=1, dtype=dtype, compress='deflate',
-                       tiled=True, blockxsize=block, blockysize=block)
+                       tiled=True, blockxsize=block, blockysize=block,
+                       # GDAL's default (IF_NEEDED) never picks BigTIFF for
+                       # a compressed file, which then fails past 4 GB
+                       BIGTIFF='IF_SAFER')
         if gcps:
             profile.update(gcps=list(gcps), crs=crs)
         else:
