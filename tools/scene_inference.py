@@ -99,6 +99,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--overwrite', action='store_true',
                    help='redo scenes whose outputs are complete')
     p.add_argument('--no-progress', action='store_true')
+    p.add_argument('--gdal-cache-mb', type=int, default=16,
+                   help='GDAL block cache per scene in MiB (default 16; '
+                   'raised by itself for files stored in strips)')
     p.add_argument('--launcher', default='none',
                    choices=['none', 'pytorch', 'slurm', 'mpi'])
     p.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -216,7 +219,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             bands=parse_bands(args.bands), rescale=args.rescale,
             value_range=args.value_range, score_thr=args.score_thr,
             iou_thr=args.iou_thr, progress=not args.no_progress,
-            cfg_options=args.cfg_options)
+            cfg_options=args.cfg_options, gdal_cache_mb=args.gdal_cache_mb)
         samples = collect_samples(args.inputs, inf.num_inputs)
         check_out_dir(args.out_dir, samples, args.inputs)
         mans = run_scenes(inf, samples, args.out_dir, rank, world,

@@ -79,9 +79,11 @@ def test_folder_run_skip_and_refusals(model_files, tmp_path):
     cfg, ckpt = model_files
     scenes = _scenes(tmp_path / 'scenes', [(70, 90), (64, 64)])
     out = tmp_path / 'out'
-    p = _run([cfg, ckpt, tmp_path / 'scenes', '--out-dir', out] + OPTS,
-             tmp_path)
+    p = _run([cfg, ckpt, tmp_path / 'scenes', '--out-dir', out,
+              '--gdal-cache-mb', '8'] + OPTS, tmp_path)
     assert '2 scene(s) done' in p.stdout
+    assert json.loads((out / 's0.scene.json').read_text())[
+        'gdal_cache_mb'] == 8
     for s in scenes:
         cls, tr, crs = _classes(out, s.stem)
         with rasterio.open(s) as ds:
