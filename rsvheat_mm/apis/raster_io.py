@@ -306,7 +306,6 @@ class RasterSource:
         the scene has no mask (:attr:`has_mask`)."""
         if not self.has_mask:
             return None
-        from rasterio.windows import Window
         x1, y1, x2, y2 = (int(v) for v in window)
         cx1, cy1 = max(x1, 0), max(y1, 0)
         cx2, cy2 = min(x2, self.width), min(y2, self.height)
@@ -314,22 +313,36 @@ class RasterSource:
         if cx2 <= cx1 or cy2 <= cy1:
             return out
         valid = np.ones((cy2 - cy1, cx2 - cx1), bool)
+        # in row chunks of ~4 MiB: a full-width strip of a wide float scene
+        # read at once would be ~100 MiB (384 rows x 20000 px x 4 bands)
+        row_bytes = (cx2 - cx1) * len(self.bands) * max(
+            self.dtype.itemsize, 1)
+        step = max(1, (4 << 20) // row_bytes)
+        for r in range(cy1, cy2, step):
+            r2 = min(r + step, cy2)
+            valid[r - cy1:r2 - cy1] = self._valid_chunk(cx1, r, cx2, r2)
+        out[cy1 - y1:cy2 - y1, cx1 - x1:cx2 - x1] = valid
+        return out
+
+    def _valid_chunk(self, x1: int, y1: int, x2: int, y2: int) -> np.ndarray:
+        """Valid pixels of ``[y1:y2, x1:x2]`` (inside the scene)."""
+        from rasterio.windows import Window
+        valid = np.ones((y2 - y1, x2 - x1), bool)
         if self._flags_mask:
             try:
                 m = self._ds.read_masks([b + 1 for b in self.bands],
-                                        window=Window(cx1, cy1, cx2 - cx1,
-                                                      cy2 - cy1))
+                                        window=Window(x1, y1, x2 - x1,
+                                                      y2 - y1))
             except Exception as e:  # noqa: BLE001 - re-raised with the file
                 raise ValueError(
-                    f'Reading the mask of window x={cx1}..{cx2}, '
-                    f'y={cy1}..{cy2} of {self.path} failed ({e}). The file '
+                    f'Reading the mask of window x={x1}..{x2}, '
+                    f'y={y1}..{y2} of {self.path} failed ({e}). The file '
                     f'is probably truncated or corrupt: re-download or '
                     f're-export it.') from e
             valid &= (m > 0).all(0)
         if self._floating:
-            valid &= np.isfinite(self._read_raw(cx1, cy1, cx2, cy2)).all(-1)
-        out[cy1 - y1:cy2 - y1, cx1 - x1:cx2 - x1] = valid
-        return out
+            valid &= np.isfinite(self._read_raw(x1, y1, x2, y2)).all(-1)
+        return valid
 
     def strip_cache_mb(self, rows: int) -> int:
         """GDAL block cache (MiB) that keeps the strips of ``rows`` scene

@@ -334,3 +334,23 @@ def test_strip_cache_holds_a_window_row(tmp_path):
         assert src.strip_cache_mb(1024) > src.strip_cache_mb(512)
     with RasterSource(tiled) as src:
         assert src.strip_cache_mb(512) == 0
+
+
+def test_read_valid_in_row_chunks(tmp_path):
+    """read_valid of a window taller than one ~4 MiB read (it goes in row
+    chunks) equals the mask computed from the whole array: nodata value
+    and NaN together."""
+    rng = np.random.default_rng(3)
+    arr = rng.gamma(1., 100., (700, 1600, 1)).astype(np.float32)
+    arr[rng.random((700, 1600)) < 0.05] = -1.
+    arr[300:420, 100:900] = np.nan
+    path = write_tif(tmp_path / 'big.tif', arr)
+    with rasterio.open(str(path), 'r+') as ds:
+        ds.nodata = -1.
+    ref = (arr[..., 0] != -1.) & np.isfinite(arr[..., 0])
+    with RasterSource(path) as src:
+        assert src._flags_mask and src._floating
+        np.testing.assert_array_equal(
+            src.read_valid([0, 0, 1600, 700]), ref)  # 655 rows a chunk
+        np.testing.assert_array_equal(
+            src.read_valid([-5, 690, 1600, 705])[:10, 5:], ref[690:, :])
