@@ -30,6 +30,12 @@ def _georef(path):
         return ds.width, ds.height, ds.transform, ds.crs
 
 
+def _classes(man):
+    """Class map and nodata value of a segmentation manifest's GeoTIFF."""
+    with rasterio.open(man['outputs']['seg']) as ds:
+        return ds.read(1), ds.nodata
+
+
 def _bounds(path):
     with rasterio.open(path) as ds:
         return ds.bounds
@@ -90,13 +96,11 @@ def test_rgba_scene_with_nodata_collar(seg_inf, tmp_path):
     plain = write_tif(tmp_path / 'rgb.tif', rgb)
     man = seg_inf([scene], tmp_path / 'out')
     ref = seg_inf([plain], tmp_path / 'out')
-    with rasterio.open(man['outputs']['seg']) as ds:
-        cls = ds.read(1)
-        assert ds.nodata == 255
+    cls, nodata = _classes(man)
+    assert nodata == 255
     assert _georef(man['outputs']['seg']) == _georef(scene)
-    with rasterio.open(ref['outputs']['seg']) as ds:
-        full = ds.read(1)
-        assert ds.nodata is None
+    full, nodata = _classes(ref)
+    assert nodata is None
     valid = alpha > 0
     assert (cls[~valid] == 255).all()
     np.testing.assert_array_equal(cls[valid], full[valid])
@@ -117,25 +121,20 @@ def test_scene_stored_in_strips(seg_inf, tmp_path):
     tiled = write_tif(tmp_path / 'tiled.tif', arr)
     ref = seg_inf([tiled], tmp_path / 'ref')
     assert ref['gdal_cache_mb'] == seg_inf.gdal_cache_mb
-    with rasterio.open(ref['outputs']['seg']) as ds:
-        full = ds.read(1)
+    full = _classes(ref)[0]
     inf = SegSceneInferencer(seg_inf.cfg, None, 'cpu', patch_size=64,
                              gap=16, progress=False, gdal_cache_mb=1)
     inf.model = seg_inf.model
-    for cap in (1024, 0):
-        inf.max_strip_cache_mb = cap
-        if cap:
-            man = inf([strip], tmp_path / 'out')
-            with rasterio.Env():
-                with RasterSource(strip) as src:
-                    need = src.strip_cache_mb(64)
-            assert man['gdal_cache_mb'] == need == 2
-        else:
-            with pytest.warns(UserWarning, match=r'strip\.tif.*TILED=YES'):
-                man = inf([strip], tmp_path / 'out', skip_complete=False)
-            assert man['gdal_cache_mb'] == 1
-        with rasterio.open(man['outputs']['seg']) as ds:
-            np.testing.assert_array_equal(ds.read(1), full)
+    man = inf([strip], tmp_path / 'out')
+    with RasterSource(strip) as src:
+        need = src.strip_cache_mb(64)
+    assert man['gdal_cache_mb'] == need == 2
+    np.testing.assert_array_equal(_classes(man)[0], full)
+    inf.max_strip_cache_mb = 0
+    with pytest.warns(UserWarning, match=r'strip\.tif.*TILED=YES'):
+        man = inf([strip], tmp_path / 'out', skip_complete=False)
+    assert man['gdal_cache_mb'] == 1
+    np.testing.assert_array_equal(_classes(man)[0], full)
 
 
 def test_one_window_equals_whole_image(seg_inf, tmp_path):
@@ -148,8 +147,7 @@ def test_one_window_equals_whole_image(seg_inf, tmp_path):
                              gap=16, progress=False)
     inf.model = seg_inf.model
     man = inf([scene], tmp_path / 'out')
-    with rasterio.open(man['outputs']['seg']) as ds:
-        cls = ds.read(1)
+    cls = _classes(man)[0]
     inf.model.test_cfg = ConfigDict(mode='whole')
     try:
         ref = inference_model(inf.model, np.ascontiguousarray(arr[..., ::-1]))
@@ -196,8 +194,7 @@ def test_two_window_scene_against_whole_image(trained_seg_inf, tmp_path,
     scene = write_tif(tmp_path / 'two.tif', arr)
     assert len(inf.windows_of(384, 256)) == 2
     man = inf([scene], tmp_path / 'out')
-    with rasterio.open(man['outputs']['seg']) as ds:
-        cls = ds.read(1)
+    cls = _classes(man)[0]
     test_cfg = inf.model.test_cfg
     inf.model.test_cfg = ConfigDict(mode='whole')
     try:
@@ -258,11 +255,9 @@ def test_sar_scene_with_nan_footprint(tmp_path):
     scene = write_tif(tmp_path / 'nan.tif', sar)
     man = inf([scene], tmp_path / 'out')
     ref = inf([filled], tmp_path / 'ref')
-    with rasterio.open(man['outputs']['seg']) as ds:
-        cls = ds.read(1)
-        assert ds.nodata == 255
-    with rasterio.open(ref['outputs']['seg']) as ds:
-        full = ds.read(1)
+    cls, nodata = _classes(man)
+    assert nodata == 255
+    full = _classes(ref)[0]
     assert (cls[bad] == 255).all()
     np.testing.assert_array_equal(cls[~bad], full[~bad])
     assert len(np.unique(full[~bad])) > 1
