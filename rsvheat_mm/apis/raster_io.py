@@ -315,8 +315,7 @@ class RasterSource:
         valid = np.ones((cy2 - cy1, cx2 - cx1), bool)
         # in row chunks of ~4 MiB: a full-width strip of a wide float scene
         # read at once would be ~100 MiB (384 rows x 20000 px x 4 bands)
-        row_bytes = (cx2 - cx1) * len(self.bands) * max(
-            self.dtype.itemsize, 1)
+        row_bytes = (cx2 - cx1) * len(self.bands) * self.dtype.itemsize
         step = max(1, (4 << 20) // row_bytes)
         for r in range(cy1, cy2, step):
             r2 = min(r + step, cy2)
@@ -348,8 +347,8 @@ class RasterSource:
         """GDAL block cache (MiB) that keeps the strips of ``rows`` scene
         rows of a file stored in strips (untiled, GDAL's default layout):
         windows read left to right then decode each strip once per window
-        row instead of once per window (20x faster reads of a 16384 px
-        wide LZW scene). 0 for a tiled file or an image read whole."""
+        row instead of once per window (docs/scene_inference.md). 0 for a
+        tiled file or an image read whole."""
         if self._ds is None:
             return 0
         bh, bw = self._ds.block_shapes[0]
@@ -479,14 +478,12 @@ class RasterSource:
         x1, y1, x2, y2 = (int(v) for v in window)
         cx1, cy1 = max(x1, 0), max(y1, 0)
         cx2, cy2 = min(x2, self.width), min(y2, self.height)
-        raw = self._read_raw(cx1, cy1, cx2, cy2)
-        bad = None
-        if self._floating:
-            bad = ~np.isfinite(raw).all(-1)
-            if bad.any():  # NaN / inf pixels read as padding
-                raw = np.where(bad[..., None], 0, raw).astype(raw.dtype)
-            else:
-                bad = None
+        raw = self._read_raw(cx1, cy1, cx2, cy2)  # a fresh buffer
+        bad = ~np.isfinite(raw).all(-1) if self._floating else None
+        if bad is not None and not bad.any():
+            bad = None
+        if bad is not None:  # NaN / inf read as padding
+            raw[bad] = 0  # keeps the stretch finite
         inner = self._to_model(raw)
         if bad is not None:
             inner[bad] = pad_value

@@ -466,11 +466,11 @@ class SceneInferencer:
         :meth:`RasterSource.strip_cache_mb`) up to
         :attr:`max_strip_cache_mb`; above that a warning names the file
         and how to tile it."""
-        need = sum(s.strip_cache_mb(self.patch_size) for s in srcs)
+        needs = [s.strip_cache_mb(self.patch_size) for s in srcs]
+        need = sum(needs)
         if need > self.max_strip_cache_mb:
             import warnings
-            names = ', '.join(s.path for s in srcs
-                              if s.strip_cache_mb(self.patch_size))
+            names = ', '.join(s.path for s, n in zip(srcs, needs) if n)
             warnings.warn(
                 f'{names}: stored in strips; a window row of them needs '
                 f'{need} MiB of GDAL block cache, more than '
